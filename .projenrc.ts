@@ -1,0 +1,131 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * Versions CI proves the library with. They are chosen together (see README "Versions"):
+ * - aws-cdk-lib 2.257.0 still writes cloud-assembly schema 53, the newest integ-runner 2.197.x reads;
+ * - cdk-nag 2.x is an Aspect and really checks on this aws-cdk-lib (3.x checks nothing before 2.258).
+ * The peer range users see stays `^2.236.0` (the first release with ECS native blue/green).
+ */
+const CDK_MIN_VERSION = '2.236.0';
+const CDK_DEV_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-ecs-cicd-pipeline',
+  description:
+    'Build once, promote the same image digest through every environment: CodePipeline V2 + CodeBuild + ECR scan gate + CodeDeploy blue/green on ECS Fargate, with approval before production.',
+  author: 'cdk-ecs-cicd contributors',
+  authorAddress: 'maintainers@cdk-ecs-cicd.dev',
+  repositoryUrl: 'https://github.com/cdk-ecs-cicd/cdk-ecs-cicd-pipeline.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  stability: 'experimental',
+  keywords: ['awscdk', 'cdk', 'ecs', 'fargate', 'codepipeline', 'codedeploy', 'blue-green', 'ci-cd'],
+
+  cdkVersion: CDK_MIN_VERSION,
+  constructsVersion: '10.0.5',
+  jsiiVersion: '~6.0.0',
+  // The dev copies of the peers are pinned below to the versions CI proves, not to the peer minimum.
+  peerDependencyOptions: { pinnedDevDependency: false },
+  devDeps: [
+    `aws-cdk-lib@${CDK_DEV_VERSION}`,
+    'constructs@10.5.1',
+    'cdk-nag@2.38.2',
+    '@aws-cdk/integ-runner@2.197.10',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    'aws-sdk-client-mock@^4.1.0',
+    '@aws-sdk/client-codedeploy@^3',
+    'esbuild@^0.25',
+    'yaml@^2',
+  ],
+
+  // jsii targets: the bindings are generated offline by `package:codegen`; publishing happens elsewhere.
+  publishToPypi: { distName: 'cdk-ecs-cicd-pipeline', module: 'cdk_ecs_cicd_pipeline' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkecscicd.pipeline',
+    mavenGroupId: 'io.github.cdkecscicd',
+    mavenArtifactId: 'cdk-ecs-cicd-pipeline',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkEcsCiCd.Pipeline', packageId: 'CdkEcsCiCd.Pipeline' },
+  publishToGo: { moduleName: 'github.com/cdk-ecs-cicd/cdk-ecs-cicd-pipeline-go' },
+
+  docgen: true,
+  // Handlers (`src/**/*.lambda.ts`) are bundled by projen with esbuild into assets.
+  lambdaAutoDiscover: true,
+  lambdaOptions: { runtime: awscdk.LambdaRuntime.NODEJS_22_X, bundlingOptions: { externals: ['@aws-sdk/*'] } },
+  // integ-runner is wired by hand below so its version can be pinned with aws-cdk-lib's.
+  integrationTestAutoDiscover: false,
+
+  githubOptions: { mergify: false },
+  gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', '/test/*.snapshot/**/asset.*', 'validation-report.json', '/bench-results/', '.tmp/'],
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/rosetta/', '/.ci/', '/bench/', 'cdk.out/', '/test/'] },
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 120_000,
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    },
+  },
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'bench/**/*.ts'],
+    compilerOptions: {},
+  },
+});
+
+// projen's lockfile pulls unrs-resolver 1.13.0, whose platform bindings were never published:
+// `npm ci` then fails on a fresh machine (TOOLCHAIN.md, "Traps").
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// README examples must compile in every language: rosetta runs strict (a broken snippet fails the build).
+project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
+
+const rosetta = project.addTask('rosetta', {
+  description: 'Compile every README example with jsii-rosetta (strict: a broken snippet fails the build)',
+  exec: 'jsii-rosetta extract --strict .jsii',
+});
+project.postCompileTask.spawn(rosetta);
+
+// Packaging: npm tarball plus the four language bindings as source (no PyPI/Maven/NuGet/Go here).
+const codegen = project.addTask('package:codegen', {
+  description: 'Generate Python, Java, .NET and Go bindings as source and byte-compile the Python',
+  steps: [
+    { exec: 'rm -rf dist/codegen' },
+    { exec: 'jsii-pacmak --code-only --targets python,java,dotnet,go --outdir dist/codegen' },
+    { exec: 'python3 -m compileall -q dist/codegen/python' },
+  ],
+});
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+project.packageTask.spawn(codegen);
+
+// Example app: synthesize without credentials and summarise it.
+project.addTask('example', {
+  description: 'Synthesize examples/app.ts into cdk.out/ and print a summary',
+  exec: 'ts-node --project tsconfig.dev.json examples/app.ts',
+});
+
+project.addTask('cfn-lint', {
+  description: 'Synthesize the example app and the integ scenarios, run cfn-lint on every template (zero errors)',
+  exec: 'bash scripts/cfn-lint-gate.sh',
+});
+
+project.addTask('integ', {
+  description: 'Verify the committed integ-runner snapshots (no AWS credentials needed)',
+  receiveArgs: true,
+  exec: 'integ-runner --language typescript --directory test $@',
+  env: { CDK_DISABLE_VERSION_CHECK: '1' },
+});
+project.addTask('integ:update', {
+  description: 'Re-synthesize the integ scenarios and rewrite their snapshots (read the diff before committing)',
+  receiveArgs: true,
+  exec: 'integ-runner --language typescript --directory test --dry-run --update-on-failed --force $@',
+  env: { CDK_DISABLE_VERSION_CHECK: '1' },
+});
+
+project.addTask('bench', {
+  description: 'Synthesize 1, 3 and 10 environments against a hand-wired baseline and print the table',
+  exec: 'ts-node --project tsconfig.dev.json bench/bench.ts',
+});
+
+project.synth();
