@@ -36,6 +36,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'aws-sdk-client-mock@^4.1.0',
     '@aws-sdk/client-codedeploy@^3',
+    '@aws-sdk/client-ec2@^3',
     'esbuild@^0.25',
     'yaml@^2',
   ],
@@ -60,7 +61,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   githubOptions: { mergify: false },
   gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', '/test/*.snapshot/**/asset.*', 'validation-report.json', '/bench-results/', '.tmp/'],
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/rosetta/', '/.ci/', '/bench/', 'cdk.out/', '/test/'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench'], tsconfigPath: './tsconfig.dev.json' },
   jestOptions: {
+    // Snapshots are written on purpose (npx jest -u), never by a test run or CI.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testTimeout: 120_000,
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
@@ -76,6 +80,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // projen's lockfile pulls unrs-resolver 1.13.0, whose platform bindings were never published:
 // `npm ci` then fails on a fresh machine (TOOLCHAIN.md, "Traps").
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// The handlers are bundled into assets/ (gitignored): tests and synth need them on a fresh clone.
+const bundle = project.tasks.tryFind('bundle')!;
+project.testTask.prependSpawn(bundle);
 
 // README examples must compile in every language: rosetta runs strict (a broken snippet fails the build).
 project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
@@ -100,10 +108,11 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 project.packageTask.spawn(codegen);
 
 // Example app: synthesize without credentials and summarise it.
-project.addTask('example', {
+const example = project.addTask('example', {
   description: 'Synthesize examples/app.ts into cdk.out/ and print a summary',
   exec: 'ts-node --project tsconfig.dev.json examples/app.ts',
 });
+example.prependSpawn(bundle);
 
 project.addTask('cfn-lint', {
   description: 'Synthesize the example app and the integ scenarios, run cfn-lint on every template (zero errors)',

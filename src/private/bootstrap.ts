@@ -1,0 +1,26 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+
+/** Docker label that marks a container running the bootstrap command instead of its real one. */
+export const BOOTSTRAP_LABEL = 'cdk-ecs-cicd-pipeline.bootstrap';
+/** Docker label holding the real command (JSON) of a bootstrapped container. */
+export const BOOTSTRAP_COMMAND_LABEL = 'cdk-ecs-cicd-pipeline.command';
+
+/**
+ * The bootstrap container settings used when no image is given: public busybox answering 200 on
+ * the health check path at the container port, so the first stack deployment stabilises (and the
+ * rollback alarms stay quiet) before the pipeline has pushed an image. The real command travels in
+ * a Docker label; the pipeline's build restores it (and drops the labels) when it renders the
+ * task definition, so deployed revisions never run the bootstrap command.
+ */
+export function bootstrapContainer(port: number, path: string, command?: string[]): { image: ecs.ContainerImage; command: string[]; dockerLabels: { [key: string]: string } } {
+  const file = path === '/' || path.endsWith('/') ? `/www${path}index.html` : `/www${path}`;
+  const script = `mkdir -p "$(dirname '${file}')" && echo ok > '${file}' && exec httpd -f -v -p ${port} -h /www`;
+  return {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+    command: ['sh', '-c', script],
+    dockerLabels: {
+      [BOOTSTRAP_LABEL]: 'true',
+      ...(command ? { [BOOTSTRAP_COMMAND_LABEL]: JSON.stringify(command) } : {}),
+    },
+  };
+}

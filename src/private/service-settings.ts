@@ -1,0 +1,143 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  validateCidr, validateDuration, validateFargateSize, validateInteger, validatePattern, validatePort, validateRange,
+} from './validation';
+import { ContainerOptions, DeploymentEnvironmentOptions } from '../service/options';
+
+/** Port of the X-Ray daemon sidecar (UDP). */
+export const XRAY_DAEMON_PORT = 2000;
+
+/** What the settings are resolved from: a service's props or a pipeline environment's. */
+export interface ServiceSettingsInput extends ContainerOptions, DeploymentEnvironmentOptions {
+  readonly certificate?: acm.ICertificate;
+}
+
+/** Settings after defaults, validated. `prefix` names the prop path in messages, e.g. 'environments[2].'. */
+export interface ResolvedServiceSettings {
+  readonly containerName: string;
+  readonly containerPort: number;
+  readonly healthCheckPath: string;
+  readonly cpu: number;
+  readonly memoryLimitMiB: number;
+  readonly xray: boolean;
+  readonly production: boolean;
+  readonly desiredCount: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly cpuTargetUtilization: number;
+  readonly memoryTargetUtilization: number;
+  readonly scaleOutCooldown: Duration;
+  readonly scaleInCooldown: Duration;
+  readonly productionListenerPort: number;
+  readonly testListenerPort: number;
+  readonly internetFacing: boolean;
+  readonly terminationWaitTime: Duration;
+  readonly targetResponseTimeThreshold: Duration;
+  readonly http5xxThreshold: number;
+}
+
+/**
+ * Applies the defaults of DESIGN.md and validates every prop, with messages that name the prop
+ * (prefixed by `prefix`), the value and what is allowed.
+ */
+export function resolveServiceSettings(props: ServiceSettingsInput, prefix: string): ResolvedServiceSettings {
+  const p = (name: string) => `${prefix}${name}`;
+  const production = props.production ?? false;
+  const https = props.certificate !== undefined;
+
+  const containerName = props.containerName ?? 'app';
+  validatePattern(p('containerName'), containerName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, 'must be 1-255 letters, digits, hyphens or underscores, starting with a letter or digit');
+  if (containerName === 'xray-daemon') {
+    throw new Error(`${p('containerName')} ('xray-daemon') is reserved for the X-Ray sidecar; choose another name`);
+  }
+  const containerPort = props.containerPort ?? 8080;
+  validatePort(p('containerPort'), containerPort);
+  const xray = props.xray ?? true;
+  if (xray && containerPort === XRAY_DAEMON_PORT) {
+    throw new Error(`${p('containerPort')} (${containerPort}) clashes with the X-Ray daemon sidecar port ${XRAY_DAEMON_PORT}; choose another port or set xray: false`);
+  }
+  const healthCheckPath = props.healthCheckPath ?? '/';
+  validatePattern(p('healthCheckPath'), healthCheckPath, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain at most 1024 printable characters without spaces');
+
+  const cpu = props.cpu ?? 256;
+  const memoryLimitMiB = props.memoryLimitMiB ?? 512;
+  validateFargateSize(prefix, cpu, memoryLimitMiB);
+
+  validateInteger(p('desiredCount'), props.desiredCount, 1, 5000);
+  validateInteger(p('minCapacity'), props.minCapacity, 0, 5000);
+  const desiredCount = props.desiredCount ?? props.minCapacity ?? (production ? 2 : 1);
+  const minCapacity = props.minCapacity ?? desiredCount;
+  const maxCapacity = props.maxCapacity ?? Math.max(10, desiredCount);
+  validateInteger(p('maxCapacity'), maxCapacity, 1, 5000);
+  if (!Token.isUnresolved(minCapacity) && !Token.isUnresolved(maxCapacity) && minCapacity > maxCapacity) {
+    throw new Error(`${p('minCapacity')} (${minCapacity}) must be <= maxCapacity (${maxCapacity})`);
+  }
+  if (!Token.isUnresolved(desiredCount) && (desiredCount < minCapacity || desiredCount > maxCapacity)) {
+    throw new Error(`${p('desiredCount')} (${desiredCount}) must be between minCapacity (${minCapacity}) and maxCapacity (${maxCapacity})`);
+  }
+  const cpuTargetUtilization = props.cpuTargetUtilization ?? 70;
+  validateRange(p('cpuTargetUtilization'), cpuTargetUtilization, 1, 100);
+  const memoryTargetUtilization = props.memoryTargetUtilization ?? 80;
+  validateRange(p('memoryTargetUtilization'), memoryTargetUtilization, 1, 100);
+  validateInteger(p('requestsPerTarget'), props.requestsPerTarget, 1, 1_000_000);
+  const scaleOutCooldown = props.scaleOutCooldown ?? Duration.seconds(60);
+  const scaleInCooldown = props.scaleInCooldown ?? Duration.seconds(300);
+  validateDuration(p('scaleOutCooldown'), scaleOutCooldown, Duration.seconds(0), Duration.days(1), 'seconds');
+  validateDuration(p('scaleInCooldown'), scaleInCooldown, Duration.seconds(0), Duration.days(1), 'seconds');
+  const scheduleNames = new Set<string>();
+  (props.scheduledScaling ?? []).forEach((action, i) => {
+    validatePattern(p(`scheduledScaling[${i}].name`), action.name, /^[A-Za-z0-9]{1,64}$/, 'must be 1-64 letters or digits');
+    if (scheduleNames.has(action.name)) {
+      throw new Error(`${p(`scheduledScaling[${i}].name`)} ('${action.name}') is used twice; names must be unique`);
+    }
+    scheduleNames.add(action.name);
+    if (action.minCapacity === undefined && action.maxCapacity === undefined) {
+      throw new Error(`${p(`scheduledScaling[${i}]`)} ('${action.name}') must set minCapacity, maxCapacity or both`);
+    }
+    validateInteger(p(`scheduledScaling[${i}].minCapacity`), action.minCapacity, 0, 5000);
+    validateInteger(p(`scheduledScaling[${i}].maxCapacity`), action.maxCapacity, 0, 5000);
+  });
+
+  const productionListenerPort = props.productionListenerPort ?? (https ? 443 : 80);
+  validatePort(p('productionListenerPort'), productionListenerPort);
+  const testListenerPort = props.testListenerPort ?? (https ? 8443 : 8080);
+  validatePort(p('testListenerPort'), testListenerPort);
+  if (productionListenerPort === testListenerPort) {
+    throw new Error(`${p('testListenerPort')} (${testListenerPort}) must differ from productionListenerPort (${productionListenerPort})`);
+  }
+  if (https && productionListenerPort !== 80 && testListenerPort === 80) {
+    throw new Error(`${p('testListenerPort')} (80) is taken by the HTTP to HTTPS redirect listener; choose another port`);
+  }
+  (props.productionListenerAllowedCidrs ?? []).forEach((c, i) => validateCidr(p(`productionListenerAllowedCidrs[${i}]`), c));
+  (props.testListenerAllowedCidrs ?? []).forEach((c, i) => validateCidr(p(`testListenerAllowedCidrs[${i}]`), c));
+
+  const terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(production ? 5 : 0);
+  validateDuration(p('terminationWaitTime'), terminationWaitTime, Duration.minutes(0), Duration.minutes(2880), 'minutes');
+  const targetResponseTimeThreshold = props.targetResponseTimeThreshold ?? Duration.seconds(2);
+  if (!targetResponseTimeThreshold.isUnresolved() && (targetResponseTimeThreshold.toMilliseconds() < 1 || targetResponseTimeThreshold.toMilliseconds() > 60_000)) {
+    throw new Error(`${p('targetResponseTimeThreshold')} (${targetResponseTimeThreshold.toHumanString()}) must be between 1 millisecond and 60 seconds`);
+  }
+  const http5xxThreshold = props.http5xxThreshold ?? 5;
+  validateInteger(p('http5xxThreshold'), http5xxThreshold, 1, 1_000_000);
+  const alarmCount = 5 + (props.deploymentAlarms?.length ?? 0);
+  if (alarmCount > 10) {
+    throw new Error(`${p('deploymentAlarms')} (${props.deploymentAlarms!.length} alarms) is too many: CodeDeploy accepts 10 alarms per deployment group and 5 are built in, so at most 5 more are allowed`);
+  }
+  const smoke = props.smokeTestOptions;
+  if (smoke) {
+    validatePattern(p('smokeTestOptions.path'), smoke.path, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain no spaces');
+    validatePattern(p('smokeTestOptions.expectedStatus'), smoke.expectedStatus, /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, 'must be HTTP codes or ranges separated by commas, e.g. \'200\' or \'200-299,301\'');
+    validateInteger(p('smokeTestOptions.attempts'), smoke.attempts, 1, 100);
+    validateDuration(p('smokeTestOptions.timeout'), smoke.timeout, Duration.seconds(1), Duration.seconds(60), 'seconds');
+  }
+
+  return {
+    containerName, containerPort, healthCheckPath, cpu, memoryLimitMiB, xray, production,
+    desiredCount, minCapacity, maxCapacity, cpuTargetUtilization, memoryTargetUtilization,
+    scaleOutCooldown, scaleInCooldown, productionListenerPort, testListenerPort,
+    internetFacing: props.internetFacing ?? true,
+    terminationWaitTime, targetResponseTimeThreshold, http5xxThreshold,
+  };
+}
+

@@ -1,0 +1,478 @@
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
+import { ServiceDashboard } from './service-dashboard';
+import { EnvironmentHooks } from '../blue-green/hooks';
+import { SmokeTest } from '../blue-green/smoke-test';
+import { TrafficShifting } from '../blue-green/traffic-shifting';
+import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
+import { bootstrapContainer } from '../private/bootstrap';
+import { resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
+import { validateInteger } from '../private/validation';
+
+
+/** Properties of a {@link BlueGreenFargateService}. */
+export interface BlueGreenFargateServiceProps extends ContainerOptions, DeploymentEnvironmentOptions {
+  /**
+   * Image the service starts with. In blue/green (CodeDeploy) mode this is only the bootstrap
+   * image: every deployment replaces it with the image in the deployment's task definition.
+   * @default - a small public busybox image that answers 200 on `healthCheckPath` at `containerPort`,
+   * so the first stack deployment stabilises before your pipeline has pushed an image
+   */
+  readonly image?: ecs.ContainerImage;
+
+  /**
+   * VPC of the service and its load balancer. Ignored when `cluster` is given (the cluster's VPC
+   * is used).
+   * @default - a new VPC with 2 AZs, public and private subnets, `natGateways` NAT gateways and
+   * flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * NAT gateways of the VPC created when none is passed in.
+   * @default 1
+   */
+  readonly natGateways?: number;
+
+  /**
+   * Existing ECS cluster to run in. Its capacity providers must include FARGATE (and FARGATE_SPOT
+   * when the default non-production strategy is used).
+   * @default - a new cluster with Container Insights and the Fargate capacity providers
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
+   * Name of the environment, used in descriptions, outputs and the dashboard name.
+   * @default - the construct id
+   */
+  readonly environmentName?: string;
+}
+
+/**
+ * One environment of a containerised service on ECS Fargate, deployed blue/green by CodeDeploy.
+ *
+ * Creates (or reuses) the VPC and cluster, a task definition with an X-Ray daemon sidecar, the
+ * Fargate service in private subnets, an Application Load Balancer with a production and a test
+ * listener and two target groups, a CodeDeploy deployment group that rolls back on failure, on
+ * stop and on alarm, the alarms, target-tracking autoscaling, the built-in smoke test and a
+ * dashboard.
+ *
+ * @example
+ * declare const vpc: ec2.IVpc;
+ * new BlueGreenFargateService(this, 'Api', {
+ *   vpc,
+ *   image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+ *   containerPort: 80,
+ *   healthCheckPath: '/',
+ * });
+ */
+export class BlueGreenFargateService extends Construct {
+  /** The VPC of the service. */
+  public readonly vpc: ec2.IVpc;
+  /** The ECS cluster (created or passed in). */
+  public readonly cluster: ecs.ICluster;
+  /** The Fargate task definition. Its family is what each deployment registers a new revision of. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The application container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The Fargate service (CODE_DEPLOY deployment controller). */
+  public readonly service: ecs.FargateService;
+  /** The Application Load Balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The listener that serves production traffic. */
+  public readonly productionListener: elbv2.ApplicationListener;
+  /** The listener that serves the green task set during a deployment. */
+  public readonly testListener: elbv2.ApplicationListener;
+  /** The target group production traffic starts on. */
+  public readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
+  /** The target group new task sets start on. */
+  public readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
+  /** The CodeDeploy application. */
+  public readonly application: codedeploy.EcsApplication;
+  /** The CodeDeploy deployment group that performs blue/green deployments. */
+  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  /** The task-count scaling target with the CPU/memory target-tracking policies. */
+  public readonly scalableTarget: ecs.ScalableTaskCount;
+  /** Alarms that roll a deployment back (those this construct created). */
+  public readonly alarms: cloudwatch.IAlarm[];
+  /** Log group of the task's containers. */
+  public readonly logGroup: logs.ILogGroup;
+  /** URL of the production listener. */
+  public readonly url: string;
+  /** URL of the test listener. */
+  public readonly testUrl: string;
+  /** The lifecycle hook functions of this environment, including the built-in smoke test. */
+  public readonly hooks: EnvironmentHooks;
+  /**
+   * The built-in smoke test function.
+   * @default - undefined when the smoke test is off
+   */
+  public readonly smokeTest?: SmokeTest;
+  /**
+   * The environment's dashboard.
+   * @default - undefined when `dashboard` is false
+   */
+  public readonly dashboard?: cloudwatch.Dashboard;
+  /** Name of the application container. */
+  public readonly containerName: string;
+  /** Port of the application container. */
+  public readonly containerPort: number;
+  /** Whether this environment is treated as production. */
+  public readonly production: boolean;
+  /** Name of the environment. */
+  public readonly environmentName: string;
+
+  constructor(scope: Construct, id: string, props: BlueGreenFargateServiceProps = {}) {
+    super(scope, id);
+    const s = resolveServiceSettings(props, '');
+    this.containerName = s.containerName;
+    this.containerPort = s.containerPort;
+    this.production = s.production;
+    this.environmentName = props.environmentName ?? id;
+
+    // ---- network and cluster --------------------------------------------------------------------
+    if (props.cluster && props.vpc) {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcIgnored', 'vpc is ignored because cluster is given: the cluster\'s VPC is used');
+    }
+    this.vpc = props.cluster?.vpc ?? props.vpc ?? this.createVpc(props.natGateways ?? 1);
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      enableFargateCapacityProviders: true,
+    });
+    const capacityProviderStrategies = props.capacityProviderStrategies ?? defaultCapacityProviderStrategy(s.production);
+    if (this.cluster instanceof ecs.Cluster && !props.cluster) {
+      this.cluster.addDefaultCapacityProviderStrategy(capacityProviderStrategies);
+    }
+
+    // ---- task definition --------------------------------------------------------------------------
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.logEncryptionKey,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: s.cpu,
+      memoryLimitMiB: s.memoryLimitMiB,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const bootstrap = props.image ? undefined : bootstrapContainer(s.containerPort, s.healthCheckPath, props.command);
+    this.container = this.taskDefinition.addContainer(s.containerName, {
+      containerName: s.containerName,
+      image: props.image ?? bootstrap!.image,
+      dockerLabels: bootstrap?.dockerLabels,
+      essential: true,
+      portMappings: [{ containerPort: s.containerPort, protocol: ecs.Protocol.TCP }],
+      environment: {
+        ...(s.xray ? { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${XRAY_DAEMON_PORT}` } : {}),
+        ...props.environment,
+      },
+      secrets: props.secrets,
+      command: bootstrap?.command ?? props.command,
+      healthCheck: props.containerHealthCheck,
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: s.containerName }),
+    });
+    if (s.xray) {
+      this.addXrayDaemon(props.xrayDaemonImage);
+    }
+
+    // ---- load balancer ----------------------------------------------------------------------------
+    const https = props.certificate !== undefined;
+    const protocol = https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP;
+    const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: `Load balancer of ${this.environmentName}`,
+      allowAllOutbound: false,
+    });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: s.internetFacing,
+      securityGroup: albSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    if (props.accessLogBucket) {
+      this.loadBalancer.logAccessLogs(props.accessLogBucket, this.environmentName);
+    }
+    const productionPeers = (props.productionListenerAllowedCidrs ?? (s.internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock])).map(toPeer);
+    const testPeers = (props.testListenerAllowedCidrs ?? [this.vpc.vpcCidrBlock]).map(toPeer);
+
+    const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
+      vpc: this.vpc,
+      port: s.containerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      // Fast cutover: a task is healthy after 2 x 10 s, and a drained one leaves after 30 s
+      // (the aws-cdk-lib default of 300 s makes every blue/green cutover wait 5 minutes).
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        path: s.healthCheckPath,
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    };
+    this.blueTargetGroup = new elbv2.ApplicationTargetGroup(this, 'BlueTargetGroup', targetGroupProps);
+    this.greenTargetGroup = new elbv2.ApplicationTargetGroup(this, 'GreenTargetGroup', targetGroupProps);
+
+    const listenerSecurity = https
+      ? { certificates: [elbv2.ListenerCertificate.fromCertificateManager(props.certificate!)], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }
+      : {};
+    this.productionListener = this.loadBalancer.addListener('ProductionListener', {
+      port: s.productionListenerPort,
+      protocol,
+      open: false,
+      defaultTargetGroups: [this.blueTargetGroup],
+      ...listenerSecurity,
+    });
+    productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(s.productionListenerPort), 'Production listener'));
+    if (https && s.productionListenerPort !== 80) {
+      this.loadBalancer.addListener('HttpRedirectListener', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: `${s.productionListenerPort}`, permanent: true }),
+      });
+      productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP to HTTPS redirect'));
+    }
+    this.testListener = this.loadBalancer.addListener('TestListener', {
+      port: s.testListenerPort,
+      protocol,
+      open: false,
+      defaultTargetGroups: [this.greenTargetGroup],
+      ...listenerSecurity,
+    });
+    testPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(s.testListenerPort), 'Test listener (blue/green)'));
+
+    const scheme = https ? 'https' : 'http';
+    const defaultPort = https ? 443 : 80;
+    this.url = `${scheme}://${this.loadBalancer.loadBalancerDnsName}${s.productionListenerPort === defaultPort ? '' : `:${s.productionListenerPort}`}`;
+    this.testUrl = `${scheme}://${this.loadBalancer.loadBalancerDnsName}:${s.testListenerPort}`;
+
+    // ---- service ----------------------------------------------------------------------------------
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: this.vpc,
+      description: `Tasks of ${this.environmentName}: reachable only from the load balancer`,
+      allowAllOutbound: true,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: s.desiredCount,
+      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+      capacityProviderStrategies,
+      securityGroups: [serviceSecurityGroup],
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      healthCheckGracePeriod: Duration.seconds(60),
+    });
+    this.service.attachToApplicationTargetGroup(this.blueTargetGroup);
+    // The green task set registers in the other target group: the same tasks' port must be open.
+    serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(s.containerPort), 'Load balancer to tasks');
+    albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(s.containerPort), 'Load balancer to tasks');
+
+    // ---- autoscaling ------------------------------------------------------------------------------
+    this.scalableTarget = this.service.autoScaleTaskCount({ minCapacity: s.minCapacity, maxCapacity: s.maxCapacity });
+    const cooldowns = { scaleOutCooldown: s.scaleOutCooldown, scaleInCooldown: s.scaleInCooldown };
+    this.scalableTarget.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: s.cpuTargetUtilization, ...cooldowns });
+    this.scalableTarget.scaleOnMemoryUtilization('MemoryScaling', { targetUtilizationPercent: s.memoryTargetUtilization, ...cooldowns });
+    if (props.requestsPerTarget !== undefined) {
+      this.scalableTarget.scaleOnRequestCount('RequestCountScaling', {
+        requestsPerTarget: props.requestsPerTarget,
+        targetGroup: this.blueTargetGroup,
+        ...cooldowns,
+      });
+    }
+    for (const action of props.scheduledScaling ?? []) {
+      this.scalableTarget.scaleOnSchedule(`Schedule${action.name}`, {
+        schedule: action.schedule,
+        minCapacity: action.minCapacity,
+        maxCapacity: action.maxCapacity,
+        timeZone: action.timeZone,
+      });
+    }
+
+    // ---- alarms and deployment group -------------------------------------------------------------
+    this.alarms = this.createAlarms(s.http5xxThreshold, s.targetResponseTimeThreshold);
+    this.application = new codedeploy.EcsApplication(this, 'Application');
+    const trafficShifting = props.trafficShifting ?? TrafficShifting.allAtOnce();
+    this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
+      application: this.application,
+      service: this.service,
+      blueGreenDeploymentConfig: {
+        blueTargetGroup: this.blueTargetGroup,
+        greenTargetGroup: this.greenTargetGroup,
+        listener: this.productionListener,
+        testListener: this.testListener,
+        terminationWaitTime: s.terminationWaitTime,
+      },
+      deploymentConfig: trafficShifting.bindDeploymentConfig(this, 'DeploymentConfig'),
+      alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    });
+
+    // ---- hooks: the built-in smoke test and the user's functions ---------------------------------
+    if (props.smokeTest === true && props.hooks?.afterAllowTestTraffic) {
+      throw new Error('smokeTest (true) and hooks.afterAllowTestTraffic cannot both be set: CodeDeploy runs one function per lifecycle event; set smokeTest: false or drop the hook');
+    }
+    if (props.smokeTest ?? !props.hooks?.afterAllowTestTraffic) {
+      this.smokeTest = new SmokeTest(this, 'SmokeTest', {
+        vpc: this.vpc,
+        loadBalancer: this.loadBalancer,
+        protocol,
+        port: s.testListenerPort,
+        path: props.smokeTestOptions?.path ?? s.healthCheckPath,
+        expectedStatus: props.smokeTestOptions?.expectedStatus,
+        attempts: props.smokeTestOptions?.attempts,
+        timeout: props.smokeTestOptions?.timeout,
+      });
+    }
+    this.hooks = { ...props.hooks, ...(this.smokeTest ? { afterAllowTestTraffic: this.smokeTest.function } : {}) };
+    for (const [key] of LIFECYCLE_EVENTS) {
+      const fn = this.hooks[key];
+      if (!fn) { continue; }
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
+        resources: [this.deploymentGroup.deploymentGroupArn],
+      }));
+      fn.grantInvoke(this.deploymentGroup.role);
+    }
+
+    // ---- dashboard and outputs --------------------------------------------------------------------
+    if (props.dashboard ?? true) {
+      this.dashboard = new ServiceDashboard(this, 'Dashboard', { service: this }).dashboard;
+    }
+    new CfnOutput(this, 'ProductionUrl', { value: this.url, description: `Production URL of ${this.environmentName}` });
+    new CfnOutput(this, 'TestUrl', { value: this.testUrl, description: `Test listener URL of ${this.environmentName} (green task set during deployments)` });
+
+    this.addNagSuppressions(s.internetFacing && props.productionListenerAllowedCidrs === undefined, props.accessLogBucket === undefined);
+  }
+
+  /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
+  public get appSpecHooks(): { [lifecycleEvent: string]: string } {
+    const out: { [lifecycleEvent: string]: string } = {};
+    for (const [key, event] of LIFECYCLE_EVENTS) {
+      const fn = this.hooks[key];
+      if (fn) { out[event] = fn.functionArn; }
+    }
+    return out;
+  }
+
+  private createVpc(natGateways: number): ec2.Vpc {
+    validateInteger('natGateways', natGateways, 0, 2);
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Private', subnetType: natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
+      ],
+    });
+    vpc.addFlowLog('FlowLog');
+    return vpc;
+  }
+
+  private addXrayDaemon(image?: ecs.ContainerImage): void {
+    this.taskDefinition.addContainer('xray-daemon', {
+      containerName: 'xray-daemon',
+      image: image ?? ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:latest'),
+      // Tracing must never take the application down: the daemon is not essential.
+      essential: false,
+      cpu: 32,
+      memoryReservationMiB: 256,
+      portMappings: [{ containerPort: XRAY_DAEMON_PORT, protocol: ecs.Protocol.UDP }],
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'xray-daemon' }),
+    });
+    // X-Ray's write APIs have no resource-level permissions: '*' is the only valid resource.
+    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
+      resources: ['*'],
+    }));
+  }
+
+  private createAlarms(http5xxThreshold: number, responseTime: Duration): cloudwatch.Alarm[] {
+    const minute = Duration.minutes(1);
+    const alarms: cloudwatch.Alarm[] = [];
+    for (const [color, tg] of [['Blue', this.blueTargetGroup], ['Green', this.greenTargetGroup]] as const) {
+      alarms.push(new cloudwatch.Alarm(this, `${color}Http5xxAlarm`, {
+        alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group returned >= ${http5xxThreshold} 5xx in a minute (rolls the deployment back)`,
+        metric: tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }),
+        threshold: http5xxThreshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }));
+      alarms.push(new cloudwatch.Alarm(this, `${color}UnhealthyHostsAlarm`, {
+        alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group has unhealthy targets for 2 minutes (rolls the deployment back)`,
+        metric: tg.metrics.unhealthyHostCount({ period: minute, statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }));
+    }
+    alarms.push(new cloudwatch.Alarm(this, 'TargetResponseTimeAlarm', {
+      alarmDescription: `${this.environmentName}: p99 target response time above ${responseTime.toHumanString()} for 3 minutes (rolls the deployment back)`,
+      metric: this.loadBalancer.metrics.targetResponseTime({ period: minute, statistic: 'p99' }),
+      threshold: responseTime.toMilliseconds() / 1000,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }));
+    return alarms;
+  }
+
+  private addNagSuppressions(openProductionListener: boolean, noAccessLogs: boolean): void {
+
+    if (openProductionListener) {
+      NagSuppressions.addResourceSuppressions(this.loadBalancer, [{
+        id: 'AwsSolutions-EC23',
+        reason: 'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.',
+      }], true);
+    }
+    if (noAccessLogs) {
+      NagSuppressions.addResourceSuppressions(this.loadBalancer, [{
+        id: 'AwsSolutions-ELB2',
+        reason: 'Access logs need a bucket the platform team owns; they are opt-in through accessLogBucket.',
+      }]);
+    }
+    NagSuppressions.addResourceSuppressions(this.taskDefinition, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions (Resource::*).',
+      appliesTo: ['Resource::*'],
+    }, {
+      id: 'AwsSolutions-ECS2',
+      reason: 'Plain environment variables carry non-secret configuration; secrets go through the secrets prop (Secrets Manager / SSM).',
+    }], true);
+  }
+}
+
+function defaultCapacityProviderStrategy(production: boolean): ecs.CapacityProviderStrategy[] {
+  if (production) {
+    return [{ capacityProvider: 'FARGATE', weight: 1 }];
+  }
+  return [
+    { capacityProvider: 'FARGATE', base: 1, weight: 1 },
+    { capacityProvider: 'FARGATE_SPOT', weight: 4 },
+  ];
+}
+
+function toPeer(cidr: string): ec2.IPeer {
+  return !Token.isUnresolved(cidr) && cidr.includes(':') ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
+}
+

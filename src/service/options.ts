@@ -1,0 +1,331 @@
+import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { EnvironmentHooks } from '../blue-green/hooks';
+import { TrafficShifting } from '../blue-green/traffic-shifting';
+
+/**
+ * The application container and its task: the same in every environment of a pipeline.
+ */
+export interface ContainerOptions {
+  /**
+   * Name of the application container in the task definition (and in the AppSpec).
+   * @default 'app'
+   */
+  readonly containerName?: string;
+
+  /**
+   * Port the application listens on (TCP).
+   * @default 8080
+   */
+  readonly containerPort?: number;
+
+  /**
+   * Path the load balancer and the smoke test call to decide whether a task is healthy.
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * Task CPU units. Must form a valid Fargate size with `memoryLimitMiB`.
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Task memory in MiB. Must form a valid Fargate size with `cpu`.
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * CPU architecture of the task (and of the CodeBuild image that builds it in a pipeline).
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Plain environment variables of the application container.
+   * @default - none besides `AWS_XRAY_DAEMON_ADDRESS` when X-Ray is on
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected into the application container from Secrets Manager or SSM Parameter Store.
+   * The task execution role is granted read access to each.
+   * @default - no secrets
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Command of the application container.
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * Container-level health check (in addition to the load balancer's).
+   * @default - none; the target group health check decides
+   */
+  readonly containerHealthCheck?: ecs.HealthCheck;
+
+  /**
+   * Run the AWS X-Ray daemon as a sidecar (UDP 2000), set `AWS_XRAY_DAEMON_ADDRESS` on the app and
+   * allow the task role to send traces.
+   * @default true
+   */
+  readonly xray?: boolean;
+
+  /**
+   * Image of the X-Ray daemon sidecar. Pin a version here for fully reproducible tasks.
+   * @default ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:latest')
+   */
+  readonly xrayDaemonImage?: ecs.ContainerImage;
+
+  /**
+   * How long container logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * KMS key that encrypts the container log group. Its key policy must allow the CloudWatch Logs
+   * service principal of the region to use it.
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the container log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** A scheduled change of the service's capacity range, e.g. scale dev to zero at night. */
+export interface ScheduledScalingAction {
+  /** Unique name of the action (letters, digits); becomes part of the construct id. */
+  readonly name: string;
+  /** When the action runs, e.g. `appscaling.Schedule.cron({ hour: '20', minute: '0' })`. */
+  readonly schedule: appscaling.Schedule;
+  /**
+   * New minimum capacity.
+   * @default - unchanged
+   */
+  readonly minCapacity?: number;
+  /**
+   * New maximum capacity.
+   * @default - unchanged
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Time zone of the schedule, e.g. `TimeZone.EUROPE_BERLIN`.
+   * @default - UTC
+   */
+  readonly timeZone?: TimeZone;
+}
+
+/** Settings of the built-in smoke test. */
+export interface SmokeTestOptions {
+  /**
+   * Path called on the test listener.
+   * @default - the service's `healthCheckPath`
+   */
+  readonly path?: string;
+  /**
+   * Status codes that count as healthy: codes and ranges, comma separated, as in ALB matchers.
+   * @default '200-299'
+   */
+  readonly expectedStatus?: string;
+  /**
+   * How many requests are made; every one must succeed.
+   * @default 5
+   */
+  readonly attempts?: number;
+  /**
+   * Time limit of each request.
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * Everything that may differ between environments: capacity, listeners, traffic shifting, hooks.
+ */
+export interface DeploymentEnvironmentOptions {
+  /**
+   * Whether this is a production environment: production gets FARGATE capacity only (no Spot),
+   * 2 tasks by default and a 5-minute wait before the old task set is terminated.
+   * @default - true for the last environment of a pipeline, false for the others; false for a
+   * standalone service
+   */
+  readonly production?: boolean;
+
+  /**
+   * Number of tasks when the service is created.
+   * @default - `minCapacity` when set, otherwise 2 in production and 1 elsewhere
+   */
+  readonly desiredCount?: number;
+
+  /**
+   * Autoscaling minimum.
+   * @default - `desiredCount`
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * Autoscaling maximum.
+   * @default 10
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * Target average CPU utilization (percent) of the CPU target-tracking policy.
+   * @default 70
+   */
+  readonly cpuTargetUtilization?: number;
+
+  /**
+   * Target average memory utilization (percent) of the memory target-tracking policy.
+   * @default 80
+   */
+  readonly memoryTargetUtilization?: number;
+
+  /**
+   * Target requests per task per minute: adds an ALB request-count target-tracking policy.
+   * The policy tracks the blue target group; after a blue/green cutover the live tasks sit in the
+   * other group, so prefer CPU/memory tracking unless you know you need this.
+   * @default - no request-count policy
+   */
+  readonly requestsPerTarget?: number;
+
+  /**
+   * Scale-out cooldown of the target-tracking policies.
+   * @default Duration.seconds(60)
+   */
+  readonly scaleOutCooldown?: Duration;
+
+  /**
+   * Scale-in cooldown of the target-tracking policies.
+   * @default Duration.seconds(300)
+   */
+  readonly scaleInCooldown?: Duration;
+
+  /**
+   * Scheduled capacity changes.
+   * @default - none
+   */
+  readonly scheduledScaling?: ScheduledScalingAction[];
+
+  /**
+   * Capacity provider strategy of the service.
+   * @default - FARGATE base 1 weight 1 + FARGATE_SPOT weight 4 outside production; FARGATE only
+   * in production
+   */
+  readonly capacityProviderStrategies?: ecs.CapacityProviderStrategy[];
+
+  /**
+   * Port of the production listener.
+   * @default - 443 with a certificate, otherwise 80
+   */
+  readonly productionListenerPort?: number;
+
+  /**
+   * Port of the test listener that serves the green task set during a deployment.
+   * @default - 8443 with a certificate, otherwise 8080
+   */
+  readonly testListenerPort?: number;
+
+  /**
+   * Certificate for HTTPS listeners. With a certificate, port 80 redirects to HTTPS.
+   * @default - HTTP listeners
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * Whether the load balancer is internet-facing.
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * CIDR blocks allowed to reach the production listener.
+   * @default - ['0.0.0.0/0'] when internet-facing, the VPC CIDR otherwise
+   */
+  readonly productionListenerAllowedCidrs?: string[];
+
+  /**
+   * CIDR blocks allowed to reach the test listener.
+   * @default - the VPC CIDR only
+   */
+  readonly testListenerAllowedCidrs?: string[];
+
+  /**
+   * Bucket for the load balancer's access logs.
+   * @default - access logs off
+   */
+  readonly accessLogBucket?: s3.IBucket;
+
+  /**
+   * How production traffic moves to the new version.
+   * @default TrafficShifting.allAtOnce()
+   */
+  readonly trafficShifting?: TrafficShifting;
+
+  /**
+   * How long the old (blue) task set keeps running after a successful cutover, so a rollback is
+   * instant.
+   * @default - 5 minutes in production, 0 elsewhere
+   */
+  readonly terminationWaitTime?: Duration;
+
+  /**
+   * p99 target response time above which the deployment is rolled back.
+   * @default Duration.seconds(2)
+   */
+  readonly targetResponseTimeThreshold?: Duration;
+
+  /**
+   * Number of target 5xx responses in one minute, on either target group, that rolls the
+   * deployment back.
+   * @default 5
+   */
+  readonly http5xxThreshold?: number;
+
+  /**
+   * More alarms that roll a deployment back (CodeDeploy accepts at most 10 in all).
+   * @default - only the alarms this construct creates
+   */
+  readonly deploymentAlarms?: cloudwatch.IAlarm[];
+
+  /**
+   * Lambda functions for the CodeDeploy lifecycle events of this environment.
+   * @default - only the built-in smoke test (AfterAllowTestTraffic)
+   */
+  readonly hooks?: EnvironmentHooks;
+
+  /**
+   * Run the built-in smoke test as the `AfterAllowTestTraffic` hook: it calls the health check
+   * path through the test listener and fails the deployment unless every answer is healthy, so a
+   * broken green task set never receives production traffic.
+   * @default - true, unless `hooks.afterAllowTestTraffic` is given
+   */
+  readonly smokeTest?: boolean;
+
+  /**
+   * Settings of the built-in smoke test.
+   * @default - see `SmokeTestOptions`
+   */
+  readonly smokeTestOptions?: SmokeTestOptions;
+
+  /**
+   * Create a CloudWatch dashboard for the environment.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+}
