@@ -4,3 +4,6 @@ export * from './blue-green/traffic-shifting';
 export * from './service/options';
 export * from './service/blue-green-fargate-service';
 export * from './service/service-dashboard';
+export * from './pipeline/pipeline-source';
+export * from './pipeline/image-build';
+export * from './ecs-cicd-pipeline';

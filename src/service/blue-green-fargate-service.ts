@@ -16,7 +16,7 @@ import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
 import { bootstrapContainer } from '../private/bootstrap';
 import { resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
-import { validateInteger } from '../private/validation';
+import { createDefaultVpc } from '../private/vpc';
 
 
 /** Properties of a {@link BlueGreenFargateService}. */
@@ -38,7 +38,8 @@ export interface BlueGreenFargateServiceProps extends ContainerOptions, Deployme
   readonly vpc?: ec2.IVpc;
 
   /**
-   * NAT gateways of the VPC created when none is passed in.
+   * NAT gateways of the VPC created when none is passed in (1 or 2). The tasks need egress to
+   * pull images, send logs and traces.
    * @default 1
    */
   readonly natGateways?: number;
@@ -143,7 +144,7 @@ export class BlueGreenFargateService extends Construct {
     if (props.cluster && props.vpc) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcIgnored', 'vpc is ignored because cluster is given: the cluster\'s VPC is used');
     }
-    this.vpc = props.cluster?.vpc ?? props.vpc ?? this.createVpc(props.natGateways ?? 1);
+    this.vpc = props.cluster?.vpc ?? props.vpc ?? createDefaultVpc(this, 'Vpc', props.natGateways ?? 1);
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -371,20 +372,6 @@ export class BlueGreenFargateService extends Construct {
       if (fn) { out[event] = fn.functionArn; }
     }
     return out;
-  }
-
-  private createVpc(natGateways: number): ec2.Vpc {
-    validateInteger('natGateways', natGateways, 0, 2);
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
-        { name: 'Private', subnetType: natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
-      ],
-    });
-    vpc.addFlowLog('FlowLog');
-    return vpc;
   }
 
   private addXrayDaemon(image?: ecs.ContainerImage): void {

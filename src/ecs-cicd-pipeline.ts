@@ -1,0 +1,431 @@
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
+import { PipelineSource } from './pipeline/pipeline-source';
+import { resolveServiceSettings } from './private/service-settings';
+import { validateCommands, validateInteger, validatePattern } from './private/validation';
+import { createDefaultVpc } from './private/vpc';
+import { BlueGreenFargateService } from './service/blue-green-fargate-service';
+import { ContainerOptions, DeploymentEnvironmentOptions } from './service/options';
+
+/** One environment of the pipeline, in promotion order. */
+export interface EnvironmentOptions extends DeploymentEnvironmentOptions {
+  /**
+   * Name of the environment: 1-32 letters, digits or hyphens, starting with a letter. Used in
+   * stage names (`Deploy-<name>`), artifact file names and construct ids.
+   */
+  readonly name: string;
+
+  /**
+   * Wait for a manual approval before deploying to this environment.
+   * @default - true for the last environment when there are several, false otherwise
+   */
+  readonly requireApproval?: boolean;
+
+  /**
+   * E-mail addresses subscribed to the approval topic for this environment's approval.
+   * @default - none (the topic is still created; subscribe to it as you like)
+   */
+  readonly approvalEmails?: string[];
+
+  /**
+   * Shell commands run after the deployment, in CodeBuild inside the environment's VPC, with the
+   * repository checked out and `SERVICE_URL` set to the environment's production URL. A failing
+   * command stops the promotion.
+   * @default - no integration tests
+   */
+  readonly integrationTestCommands?: string[];
+
+  /**
+   * VPC of this environment.
+   * @default - the pipeline's `vpc`
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Existing ECS cluster of this environment.
+   * @default - a new cluster per environment
+   */
+  readonly cluster?: ecs.ICluster;
+}
+
+/** Properties of an {@link EcsCiCdPipeline}. */
+export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOptions {
+  /** Where the source comes from. */
+  readonly source: PipelineSource;
+
+  /**
+   * The environments, in promotion order. Each gets its own cluster, service, load balancer and
+   * deployment group, and a `Deploy-<name>` stage.
+   * @default - dev, staging and prod, with an approval before prod
+   */
+  readonly environments?: EnvironmentOptions[];
+
+  /**
+   * ECR repository to push to.
+   * @default - a new repository: scan on push, immutable tags, untagged images expire after 14
+   * days, the last `imageRetentionCount` images are kept, retained when the stack is deleted
+   */
+  readonly repository?: ecr.IRepository;
+
+  /**
+   * Encryption of the created repository.
+   * @default ecr.RepositoryEncryption.AES_256
+   */
+  readonly repositoryEncryption?: ecr.RepositoryEncryption;
+
+  /**
+   * KMS key of the created repository (with `ecr.RepositoryEncryption.KMS`).
+   * @default - an AWS managed key when the encryption is KMS
+   */
+  readonly repositoryEncryptionKey?: kms.IKey;
+
+  /**
+   * How many images the created repository keeps. Make it larger than the number of builds that
+   * can run between two production deployments, or production's image may expire.
+   * @default 30
+   */
+  readonly imageRetentionCount?: number;
+
+  /**
+   * What happens to the repository and the artifact bucket when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * VPC shared by the environments (each may set its own).
+   * @default - a new VPC: 2 AZs, `natGateways` NAT gateways, flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * NAT gateways of the VPC created when none is passed in (1 or 2).
+   * @default 1
+   */
+  readonly natGateways?: number;
+
+  /**
+   * E-mail addresses subscribed to the notification topic (pipeline failed / succeeded).
+   * @default - none
+   */
+  readonly notificationEmails?: string[];
+
+  /**
+   * Name of the pipeline.
+   * @default - generated
+   */
+  readonly pipelineName?: string;
+}
+
+const DEFAULT_ENVIRONMENTS: EnvironmentOptions[] = [{ name: 'dev' }, { name: 'staging' }, { name: 'prod' }];
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * A delivery pipeline for a containerised service on ECS Fargate: build once, promote the same
+ * image digest through every environment, blue/green everywhere, approval before production.
+ *
+ * Source -> Build (unit tests, docker build, push, scan gate, deploy artifacts) -> one
+ * `Deploy-<name>` stage per environment (optional approval, CodeDeploy blue/green deployment,
+ * optional integration tests).
+ *
+ * @example
+ * declare const connectionArn: string;
+ * new EcsCiCdPipeline(this, 'Shop', {
+ *   source: PipelineSource.connection({ owner: 'acme', repo: 'shop', branch: 'main', connectionArn }),
+ *   healthCheckPath: '/health',
+ * });
+ */
+export class EcsCiCdPipeline extends Construct {
+  /** The CodePipeline (V2). */
+  public readonly pipeline: codepipeline.Pipeline;
+  /** The ECR repository the image is pushed to. */
+  public readonly repository: ecr.IRepository;
+  /** The image build. */
+  public readonly imageBuild: ImageBuild;
+  /** The environments, in promotion order. */
+  public readonly environments: BlueGreenFargateService[];
+  /**
+   * Topic notified when an approval is waiting.
+   * @default - undefined when no environment requires approval
+   */
+  public readonly approvalTopic?: sns.ITopic;
+  /** Topic notified when a pipeline execution fails or succeeds. */
+  public readonly notificationTopic: sns.ITopic;
+  /** The encrypted, versioned artifact bucket. */
+  public readonly artifactBucket: s3.IBucket;
+  /** The KMS key of the artifact bucket, the build and the topics. */
+  public readonly encryptionKey: kms.IKey;
+  /** Integration-test projects by environment name. */
+  public readonly integrationTests: { [environment: string]: codebuild.IProject };
+
+  constructor(scope: Construct, id: string, props: EcsCiCdPipelineProps) {
+    super(scope, id);
+    const envs = props.environments ?? DEFAULT_ENVIRONMENTS;
+    this.validate(props, envs);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: `Encrypts the artifacts, build and notifications of pipeline ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.repository = props.repository ?? this.createRepository(props, removalPolicy);
+    const sharedVpc = props.vpc ?? (envs.every(e => e.vpc || e.cluster) ? undefined : createDefaultVpc(this, 'Vpc', props.natGateways ?? 1));
+
+    // ---- environments ----------------------------------------------------------------------------
+    this.environments = envs.map((env, i) => new BlueGreenFargateService(this, `Env-${env.name}`, {
+      ...containerOptions(props),
+      ...env,
+      environmentName: env.name,
+      production: env.production ?? i === envs.length - 1,
+      vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
+    }));
+
+    // ---- build -------------------------------------------------------------------------------------
+    this.imageBuild = new ImageBuild(this, 'ImageBuild', {
+      ...buildOptions(props),
+      repository: this.repository,
+      environments: this.environments,
+      cpuArchitecture: props.cpuArchitecture,
+      encryptionKey: this.encryptionKey,
+    });
+
+    // ---- pipeline ----------------------------------------------------------------------------------
+    this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
+      pipelineName: props.pipelineName,
+      pipelineType: codepipeline.PipelineType.V2,
+      artifactBucket: this.artifactBucket,
+      restartExecutionOnUpdate: false,
+    });
+
+    const sourceOutput = new codepipeline.Artifact('Source');
+    const buildOutput = new codepipeline.Artifact('DeployArtifacts');
+    const source = props.source.bind(this, sourceOutput);
+    this.pipeline.addStage({ stageName: 'Source', actions: [source.action] });
+    if (source.trigger) { this.pipeline.addTrigger(source.trigger); }
+    this.pipeline.addStage({
+      stageName: 'Build',
+      actions: [new actions.CodeBuildAction({
+        actionName: 'BuildScanAndRender',
+        project: this.imageBuild.project,
+        input: sourceOutput,
+        outputs: [buildOutput],
+        environmentVariables: { SOURCE_REVISION: { value: source.revisionVariable } },
+      })],
+    });
+
+    const needsApproval = envs.map((env, i) => env.requireApproval ?? (envs.length > 1 && i === envs.length - 1));
+    if (needsApproval.some(Boolean)) {
+      this.approvalTopic = this.createTopic('ApprovalTopic', envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
+    }
+    this.notificationTopic = this.createTopic('NotificationTopic', props.notificationEmails ?? []);
+    // Pipeline notifications are published by AWS CodeStar Notifications, which must use the topics' key.
+    this.encryptionKey.grant(new iam.ServicePrincipal('codestar-notifications.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    this.pipeline.notifyOn('Notifications', this.notificationTopic, {
+      events: [
+        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+      ],
+    });
+
+    this.integrationTests = {};
+    envs.forEach((env, i) => {
+      const service = this.environments[i];
+      const stageActions: codepipeline.IAction[] = [];
+      if (needsApproval[i]) {
+        const previous = this.environments[i - 1];
+        stageActions.push(new actions.ManualApprovalAction({
+          actionName: 'Approve',
+          runOrder: 1,
+          notificationTopic: this.approvalTopic,
+          additionalInformation: previous
+            ? `Promote the build verified in ${previous.environmentName} to ${env.name}.`
+            : `Deploy to ${env.name}.`,
+          externalEntityLink: previous?.url,
+        }));
+      }
+      stageActions.push(new actions.CodeDeployEcsDeployAction({
+        actionName: 'Deploy',
+        runOrder: 2,
+        deploymentGroup: service.deploymentGroup,
+        appSpecTemplateFile: buildOutput.atPath(`appspec-${env.name}.yaml`),
+        taskDefinitionTemplateFile: buildOutput.atPath(`taskdef-${env.name}.json`),
+        containerImageInputs: [{ input: buildOutput, taskDefinitionPlaceholder: 'IMAGE1_NAME' }],
+      }));
+      if (env.integrationTestCommands?.length) {
+        const project = this.createIntegrationTests(env, service);
+        this.integrationTests[env.name] = project;
+        stageActions.push(new actions.CodeBuildAction({
+          actionName: 'IntegrationTests',
+          runOrder: 3,
+          project,
+          input: sourceOutput,
+        }));
+      }
+      this.pipeline.addStage({ stageName: `Deploy-${env.name}`, actions: stageActions });
+    });
+
+    this.addNagSuppressions();
+  }
+
+  private validate(props: EcsCiCdPipelineProps, envs: EnvironmentOptions[]): void {
+    if (envs.length === 0) {
+      throw new Error('environments ([]) must list at least one environment, e.g. [{ name: \'dev\' }]');
+    }
+    // Container-wide settings first, so their messages name the top-level prop.
+    resolveServiceSettings(containerOptions(props), '');
+    validateCommands('unitTestCommands', props.unitTestCommands);
+    validateInteger('imageRetentionCount', props.imageRetentionCount, 1, 10000);
+    if (props.repository && (props.repositoryEncryption || props.repositoryEncryptionKey || props.imageRetentionCount !== undefined)) {
+      throw new Error('repositoryEncryption, repositoryEncryptionKey and imageRetentionCount apply to the repository this construct creates; they cannot be combined with repository');
+    }
+    (props.notificationEmails ?? []).forEach((email, i) =>
+      validatePattern(`notificationEmails[${i}]`, email, EMAIL, 'must be an e-mail address'));
+
+    const seen = new Map<string, number>();
+    envs.forEach((env, i) => {
+      const prefix = `environments[${i}].`;
+      validatePattern(`${prefix}name`, env.name, /^[A-Za-z][A-Za-z0-9-]{0,31}$/, 'must be 1-32 letters, digits or hyphens, starting with a letter');
+      const key = env.name.toLowerCase();
+      if (seen.has(key)) {
+        throw new Error(`${prefix}name ('${env.name}') duplicates environments[${seen.get(key)}].name; environment names must be unique (ignoring case)`);
+      }
+      seen.set(key, i);
+      resolveServiceSettings({
+        ...containerOptions(props),
+        ...env,
+        production: env.production ?? i === envs.length - 1,
+      }, prefix);
+      validateCommands(`${prefix}integrationTestCommands`, env.integrationTestCommands);
+      (env.approvalEmails ?? []).forEach((email, j) =>
+        validatePattern(`${prefix}approvalEmails[${j}]`, email, EMAIL, 'must be an e-mail address'));
+      const approval = env.requireApproval ?? (envs.length > 1 && i === envs.length - 1);
+      if (env.approvalEmails?.length && !approval) {
+        throw new Error(`${prefix}approvalEmails is set but environment '${env.name}' has no approval; set requireApproval: true or drop approvalEmails`);
+      }
+      if (i === 0 && env.requireApproval) {
+        Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:approvalBeforeFirstEnvironment',
+          `environments[0].requireApproval: '${env.name}' is the first environment, so its approval comes before any deployment has been verified`);
+      }
+    });
+    if (envs.length > 1 && !envs.some((env, i) => env.requireApproval ?? i === envs.length - 1)) {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:noApproval',
+        'no environment requires approval: every commit reaches the last environment without a human decision');
+    }
+  }
+
+  private createRepository(props: EcsCiCdPipelineProps, removalPolicy: RemovalPolicy): ecr.Repository {
+    return new ecr.Repository(this, 'Repository', {
+      imageScanOnPush: true,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      encryption: props.repositoryEncryption ?? (props.repositoryEncryptionKey ? ecr.RepositoryEncryption.KMS : ecr.RepositoryEncryption.AES_256),
+      encryptionKey: props.repositoryEncryptionKey,
+      removalPolicy,
+      lifecycleRules: [
+        { rulePriority: 1, description: 'Expire untagged images after 14 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14) },
+        { rulePriority: 2, description: `Keep the last ${props.imageRetentionCount ?? 30} images`, tagStatus: ecr.TagStatus.ANY, maxImageCount: props.imageRetentionCount ?? 30 },
+      ],
+    });
+  }
+
+  private createTopic(id: string, emails: string[]): sns.Topic {
+    const topic = new sns.Topic(this, id, { masterKey: this.encryptionKey, enforceSSL: true });
+    for (const email of new Set(emails)) {
+      topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    return topic;
+  }
+
+  private createIntegrationTests(env: EnvironmentOptions, service: BlueGreenFargateService): codebuild.PipelineProject {
+    const project = new codebuild.PipelineProject(this, `IntegrationTests-${env.name}`, {
+      description: `Integration tests against ${env.name} (${service.environmentName})`,
+      vpc: service.vpc,
+      subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+      encryptionKey: this.encryptionKey,
+      timeout: Duration.minutes(30),
+      environmentVariables: {
+        SERVICE_URL: { value: service.url },
+        ENVIRONMENT_NAME: { value: env.name },
+      },
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        env: { shell: 'bash' },
+        phases: { build: { commands: ['echo "Integration tests against $SERVICE_URL"', ...env.integrationTestCommands!] } },
+      }),
+    });
+    NagSuppressions.addResourceSuppressions(project, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'CodeBuild in a VPC needs ec2:Describe*/CreateNetworkInterface on * (no resource-level permissions); log and report group wildcards are the project\'s own.',
+    }], true);
+    return project;
+  }
+
+  private addNagSuppressions(): void {
+    NagSuppressions.addResourceSuppressions(this.artifactBucket, [{
+      id: 'AwsSolutions-S1',
+      reason: 'Only the pipeline and its actions touch the artifact bucket; object-level auditing belongs in the account\'s CloudTrail data events.',
+    }]);
+    NagSuppressions.addResourceSuppressions(this.pipeline, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'aws-cdk-lib grants on the artifact bucket/key (object wildcards), ecs:RegisterTaskDefinition (no resource-level permissions) and iam:PassRole conditioned on ecs-tasks.amazonaws.com for the CodeDeploy ECS action.',
+    }], true);
+  }
+}
+
+/** The container settings of the pipeline props (shared by every environment). */
+function containerOptions(props: EcsCiCdPipelineProps): ContainerOptions {
+  return {
+    containerName: props.containerName,
+    containerPort: props.containerPort,
+    healthCheckPath: props.healthCheckPath,
+    cpu: props.cpu,
+    memoryLimitMiB: props.memoryLimitMiB,
+    cpuArchitecture: props.cpuArchitecture,
+    environment: props.environment,
+    secrets: props.secrets,
+    command: props.command,
+    containerHealthCheck: props.containerHealthCheck,
+    xray: props.xray,
+    xrayDaemonImage: props.xrayDaemonImage,
+    logRetention: props.logRetention,
+    logEncryptionKey: props.logEncryptionKey,
+    logRemovalPolicy: props.logRemovalPolicy,
+  };
+}
+
+/** The image build settings of the pipeline props. */
+function buildOptions(props: EcsCiCdPipelineProps): ImageBuildOptions {
+  return {
+    dockerfile: props.dockerfile,
+    buildDirectory: props.buildDirectory,
+    buildArgs: props.buildArgs,
+    unitTestCommands: props.unitTestCommands,
+    scanSeverityThreshold: props.scanSeverityThreshold,
+    buildComputeType: props.buildComputeType,
+    buildTimeout: props.buildTimeout,
+  };
+}

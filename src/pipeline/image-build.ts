@@ -1,0 +1,182 @@
+import { Duration } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { renderImageBuildSpec } from './image-build-spec';
+import { validateCommands, validateDuration, validatePattern } from '../private/validation';
+import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
+
+/** Lowest severity of image-scan findings that fails the build. */
+export enum ScanSeverity {
+  /** Fail on CRITICAL findings. */
+  CRITICAL = 'CRITICAL',
+  /** Fail on HIGH or CRITICAL findings. */
+  HIGH = 'HIGH',
+  /** Fail on MEDIUM or worse. */
+  MEDIUM = 'MEDIUM',
+  /** Fail on LOW or worse. */
+  LOW = 'LOW',
+  /** Fail on any finding. */
+  INFORMATIONAL = 'INFORMATIONAL',
+  /** No scan gate: do not wait for the scan. */
+  NONE = 'NONE',
+}
+
+/** How the image is built: the same settings on `EcsCiCdPipelineProps`. */
+export interface ImageBuildOptions {
+  /**
+   * Path of the Dockerfile, relative to the repository root.
+   * @default 'Dockerfile'
+   */
+  readonly dockerfile?: string;
+
+  /**
+   * Docker build context, relative to the repository root.
+   * @default '.'
+   */
+  readonly buildDirectory?: string;
+
+  /**
+   * `--build-arg` values for `docker build`.
+   * @default - none
+   */
+  readonly buildArgs?: { [key: string]: string };
+
+  /**
+   * Shell commands that run the unit tests before the image is built; a failing command fails
+   * the build. They run in the CodeBuild standard image, in the repository root.
+   * @default - no unit tests
+   */
+  readonly unitTestCommands?: string[];
+
+  /**
+   * Lowest severity of ECR scan findings that fails the build (the image is pushed, but never
+   * deployed). `ScanSeverity.NONE` disables the gate.
+   * @default ScanSeverity.CRITICAL
+   */
+  readonly scanSeverityThreshold?: ScanSeverity;
+
+  /**
+   * CodeBuild compute type.
+   * @default codebuild.ComputeType.SMALL
+   */
+  readonly buildComputeType?: codebuild.ComputeType;
+
+  /**
+   * Build time limit.
+   * @default Duration.minutes(60)
+   */
+  readonly buildTimeout?: Duration;
+}
+
+/** Properties of an {@link ImageBuild}. */
+export interface ImageBuildProps extends ImageBuildOptions {
+  /** Repository the image is pushed to. Tags should be immutable; the build reuses an existing tag. */
+  readonly repository: ecr.IRepository;
+
+  /** The environments the build renders `taskdef-<name>.json` and `appspec-<name>.yaml` for, in order. */
+  readonly environments: BlueGreenFargateService[];
+
+  /**
+   * CPU architecture of the image: picks the CodeBuild image (x86_64 or arm64).
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * KMS key that encrypts the build's artifacts and logs.
+   * @default - the AWS managed key for S3
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * The CodeBuild project that builds the image once and prepares every environment's deployment.
+ *
+ * Its buildspec runs the unit tests, builds the Dockerfile with the local Docker layer cache, tags
+ * the image with the short commit id and pushes it (reusing the image when the tag already exists),
+ * waits for the ECR scan and fails on findings at or above the threshold, then writes the deploy
+ * artifact: `imageDetail.json` (`ImageURI` = `repository@sha256:…`, so every environment deploys
+ * the same digest) and, per environment, `taskdef-<name>.json` rendered from the latest ACTIVE
+ * revision of that environment's task definition family (read-only fields stripped, the app image
+ * replaced by `<IMAGE1_NAME>`) and `appspec-<name>.yaml`.
+ *
+ * The CodeBuild action that runs it must set `SOURCE_REVISION` (commit id or S3 ETag).
+ */
+export class ImageBuild extends Construct {
+  /** The CodeBuild project. */
+  public readonly project: codebuild.PipelineProject;
+  /** The repository the image is pushed to. */
+  public readonly repository: ecr.IRepository;
+
+  constructor(scope: Construct, id: string, props: ImageBuildProps) {
+    super(scope, id);
+    this.repository = props.repository;
+    const dockerfile = props.dockerfile ?? 'Dockerfile';
+    const buildDirectory = props.buildDirectory ?? '.';
+    const relativePath = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\/@+-]+$/;
+    validatePattern('dockerfile', dockerfile, relativePath, 'must be a path relative to the repository root (letters, digits, _ . / @ + -; no "..")');
+    validatePattern('buildDirectory', buildDirectory, relativePath, 'must be a path relative to the repository root (letters, digits, _ . / @ + -; no "..")');
+    Object.keys(props.buildArgs ?? {}).forEach(key =>
+      validatePattern(`buildArgs key`, key, /^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a build argument name: letters, digits, underscores, not starting with a digit'));
+    validateCommands('unitTestCommands', props.unitTestCommands);
+    validateDuration('buildTimeout', props.buildTimeout, Duration.minutes(5), Duration.hours(36), 'minutes');
+    if (props.environments.length === 0) {
+      throw new Error('environments (0) must list at least one BlueGreenFargateService');
+    }
+
+    const arm = props.cpuArchitecture === ecs.CpuArchitecture.ARM64;
+    this.project = new codebuild.PipelineProject(this, 'Project', {
+      description: `Builds ${dockerfile}, gates on the ECR scan and renders the deploy artifacts of ${props.environments.map(e => e.environmentName).join(', ')}`,
+      environment: {
+        buildImage: arm ? codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 : codebuild.LinuxBuildImage.STANDARD_7_0,
+        computeType: props.buildComputeType ?? codebuild.ComputeType.SMALL,
+        // Docker-in-Docker needs a privileged build container.
+        privileged: true,
+      },
+      cache: codebuild.Cache.local(codebuild.LocalCacheMode.DOCKER_LAYER),
+      timeout: props.buildTimeout ?? Duration.minutes(60),
+      encryptionKey: props.encryptionKey,
+      environmentVariables: {
+        REPOSITORY_URI: { value: props.repository.repositoryUri },
+        REPOSITORY_NAME: { value: props.repository.repositoryName },
+      },
+      buildSpec: codebuild.BuildSpec.fromObject(renderImageBuildSpec({
+        unitTestCommands: props.unitTestCommands,
+        dockerfile,
+        buildDirectory,
+        buildArgs: props.buildArgs,
+        scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
+        environments: props.environments.map(env => ({
+          name: env.environmentName,
+          taskDefinitionFamily: env.taskDefinition.family,
+          containerName: env.containerName,
+          containerPort: env.containerPort,
+          hooks: env.appSpecHooks,
+        })),
+      })),
+    });
+
+    // Least privilege: push/pull and read scan results on this one repository only.
+    props.repository.grantPullPush(this.project);
+    props.repository.grant(this.project, 'ecr:DescribeImages', 'ecr:DescribeImageScanFindings');
+    // ecs:DescribeTaskDefinition supports no resource-level permissions: '*' is the only valid resource.
+    this.project.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ecs:DescribeTaskDefinition'],
+      resources: ['*'],
+    }));
+
+    NagSuppressions.addResourceSuppressions(this.project, [{
+      id: 'AwsSolutions-CB3',
+      reason: 'Privileged mode is required to run the Docker daemon that builds the image.',
+    }], true);
+    NagSuppressions.addResourceSuppressions(this.project.role!, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition support no resource-level permissions; the CodeBuild log group/report group wildcards are the project\'s own (aws-cdk-lib grants).',
+    }], true);
+  }
+}
