@@ -10,10 +10,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
 import { PipelineSource } from './pipeline/pipeline-source';
+import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from './private/nag';
 import { resolveServiceSettings } from './private/service-settings';
 import { validateCommands, validateInteger, validatePattern } from './private/validation';
 import { createDefaultVpc } from './private/vpc';
@@ -377,22 +377,20 @@ export class EcsCiCdPipeline extends Construct {
         phases: { build: { commands: ['echo "Integration tests against $SERVICE_URL"', ...env.integrationTestCommands!] } },
       }),
     });
-    NagSuppressions.addResourceSuppressions(project, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'CodeBuild in a VPC needs ec2:Describe*/CreateNetworkInterface on * (no resource-level permissions); log and report group wildcards are the project\'s own.',
-    }], true);
+    acknowledgeWildcards(project,
+      'CodeBuild in a VPC needs ec2:CreateNetworkInterface/Describe* on Resource::* and CreateNetworkInterfacePermission on network-interface/* '
+      + '(aws-cdk-lib grants, no narrower resource exists); log group, report group, artifact objects and key actions are the project\'s own.',
+      ['Resource::\\*', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
     return project;
   }
 
   private addNagSuppressions(): void {
-    NagSuppressions.addResourceSuppressions(this.artifactBucket, [{
-      id: 'AwsSolutions-S1',
-      reason: 'Only the pipeline and its actions touch the artifact bucket; object-level auditing belongs in the account\'s CloudTrail data events.',
-    }]);
-    NagSuppressions.addResourceSuppressions(this.pipeline, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'aws-cdk-lib grants on the artifact bucket/key (object wildcards), ecs:RegisterTaskDefinition (no resource-level permissions) and iam:PassRole conditioned on ecs-tasks.amazonaws.com for the CodeDeploy ECS action.',
-    }], true);
+    acknowledge(this.artifactBucket, 'AwsSolutions-S1',
+      'Only the pipeline and its actions use the artifact bucket; object-level auditing belongs in the account\'s CloudTrail data events.');
+    acknowledgeWildcards(this.pipeline,
+      'The CodeDeploy ECS action needs ecs:RegisterTaskDefinition (no resource-level permissions) and iam:PassRole on Resource::* '
+      + '(conditioned on iam:PassedToService ecs-tasks.amazonaws.com by aws-cdk-lib); the other wildcards are objects of the pipeline\'s own artifact bucket and key.',
+      ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, 'Action::s3:PutObjectAcl', 'Action::s3:PutObjectVersionAcl']);
   }
 }
 

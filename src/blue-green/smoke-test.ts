@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
+import { acknowledge } from '../private/nag';
 import { Construct } from 'constructs';
 import { SmokeTestFunction } from './smoke-test-function';
 
@@ -81,14 +81,11 @@ export class SmokeTest extends Construct {
         INTERVAL_MS: `${interval.toMilliseconds()}`,
       },
     });
-    NagSuppressions.addResourceSuppressions(this.function, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'AWSLambdaVPCAccessExecutionRole is the AWS-maintained minimum for a function in a VPC (ENI management, logs).',
-      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
-    }, {
-      id: 'AwsSolutions-L1',
-      reason: 'Pinned to Node.js 22 so the bundled handler runs on every aws-cdk-lib release the library supports.',
-    }], true);
+    acknowledge(this.function, 'AwsSolutions-IAM4',
+      'AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole are the AWS-maintained minimum for a function in a VPC (logs, ENI management).', true,
+      ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+        'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']);
+    acknowledge(this.function, 'AwsSolutions-L1', 'Pinned to Node.js 22 so the bundled handler runs with every aws-cdk-lib release the library supports.');
   }
 }
 

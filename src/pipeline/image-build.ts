@@ -4,9 +4,9 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { renderImageBuildSpec } from './image-build-spec';
+import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from '../private/nag';
 import { validateCommands, validateDuration, validatePattern } from '../private/validation';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
 
@@ -170,13 +170,10 @@ export class ImageBuild extends Construct {
       resources: ['*'],
     }));
 
-    NagSuppressions.addResourceSuppressions(this.project, [{
-      id: 'AwsSolutions-CB3',
-      reason: 'Privileged mode is required to run the Docker daemon that builds the image.',
-    }], true);
-    NagSuppressions.addResourceSuppressions(this.project.role!, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition support no resource-level permissions; the CodeBuild log group/report group wildcards are the project\'s own (aws-cdk-lib grants).',
-    }], true);
+    acknowledge(this.project, 'AwsSolutions-CB3', 'Privileged mode is required to run the Docker daemon that builds the image.');
+    acknowledgeWildcards(this.project.role!,
+      'ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition support no resource-level permissions (Resource::*); '
+      + 'the log group, report group, artifact bucket objects and key actions are this project\'s own, granted by aws-cdk-lib.',
+      ['Resource::\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
   }
 }

@@ -6,7 +6,6 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
 import { ServiceDashboard } from './service-dashboard';
@@ -14,6 +13,7 @@ import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
+import { acknowledge, acknowledgeWildcards } from '../private/nag';
 import { bootstrapContainer } from '../private/bootstrap';
 import { resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
 import { createDefaultVpc } from '../private/vpc';
@@ -351,7 +351,11 @@ export class BlueGreenFargateService extends Construct {
         actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
         resources: [this.deploymentGroup.deploymentGroupArn],
       }));
-      fn.grantInvoke(this.deploymentGroup.role);
+      // CodeDeploy invokes the unqualified ARN named in the AppSpec; grantInvoke would add '<arn>:*'.
+      this.deploymentGroup.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [fn.functionArn],
+      }));
     }
 
     // ---- dashboard and outputs --------------------------------------------------------------------
@@ -361,7 +365,7 @@ export class BlueGreenFargateService extends Construct {
     new CfnOutput(this, 'ProductionUrl', { value: this.url, description: `Production URL of ${this.environmentName}` });
     new CfnOutput(this, 'TestUrl', { value: this.testUrl, description: `Test listener URL of ${this.environmentName} (green task set during deployments)` });
 
-    this.addNagSuppressions(s.internetFacing && props.productionListenerAllowedCidrs === undefined, props.accessLogBucket === undefined);
+    this.addNagSuppressions(albSecurityGroup, s.internetFacing && props.productionListenerAllowedCidrs === undefined, props.accessLogBucket === undefined);
   }
 
   /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
@@ -424,29 +428,25 @@ export class BlueGreenFargateService extends Construct {
     return alarms;
   }
 
-  private addNagSuppressions(openProductionListener: boolean, noAccessLogs: boolean): void {
-
+  private addNagSuppressions(albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, noAccessLogs: boolean): void {
     if (openProductionListener) {
-      NagSuppressions.addResourceSuppressions(this.loadBalancer, [{
-        id: 'AwsSolutions-EC23',
-        reason: 'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.',
-      }], true);
+      acknowledge(albSecurityGroup, 'AwsSolutions-EC23',
+        'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.');
     }
     if (noAccessLogs) {
-      NagSuppressions.addResourceSuppressions(this.loadBalancer, [{
-        id: 'AwsSolutions-ELB2',
-        reason: 'Access logs need a bucket the platform team owns; they are opt-in through accessLogBucket.',
-      }]);
+      acknowledge(this.loadBalancer, 'AwsSolutions-ELB2', 'Access logs need a bucket the platform team owns; they are opt-in through accessLogBucket.');
     }
-    NagSuppressions.addResourceSuppressions(this.taskDefinition, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions (Resource::*).',
-      appliesTo: ['Resource::*'],
-    }, {
-      id: 'AwsSolutions-ECS2',
-      reason: 'Plain environment variables carry non-secret configuration; secrets go through the secrets prop (Secrets Manager / SSM).',
-    }], true);
+    if (this.taskDefinition.node.tryFindChild('TaskRole')) {
+      acknowledgeWildcards(this.taskDefinition.taskRole,
+        'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions (Resource::*).', ['Resource::\\*']);
+    }
+    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
+      'Plain environment variables carry non-secret configuration (AWS_XRAY_DAEMON_ADDRESS, the environment prop); secrets go through the secrets prop.');
+    acknowledge(this.deploymentGroup.role, 'AwsSolutions-IAM4',
+      'AWSCodeDeployRoleForECS is the AWS-maintained service role policy for CodeDeploy ECS blue/green deployments.', false,
+      ['Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS']);
   }
+
 }
 
 function defaultCapacityProviderStrategy(production: boolean): ecs.CapacityProviderStrategy[] {
