@@ -59,7 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   integrationTestAutoDiscover: false,
 
   githubOptions: { mergify: false },
-  gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', '/test/*.snapshot/**/asset.*', 'validation-report.json', '/bench-results/', '.tmp/'],
+  gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', 'validation-report.json', '/bench-results/', '.tmp/'],
   npmIgnoreOptions: { ignorePatterns: ['/examples/', '/rosetta/', '/.ci/', '/bench/', 'cdk.out/', '/test/'] },
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench'], tsconfigPath: './tsconfig.dev.json' },
   jestOptions: {
@@ -72,7 +72,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'bench/**/*.ts'],
+    include: ['examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     compilerOptions: {},
   },
 });
@@ -136,5 +136,15 @@ project.addTask('bench', {
   description: 'Synthesize 1, 3 and 10 environments against a hand-wired baseline and print the table',
   exec: 'ts-node --project tsconfig.dev.json bench/bench.ts',
 });
+
+// Lint src, test, examples and bench against tsconfig.dev.json. TypeScript's project service only
+// discovers files named tsconfig.json, so it would not see test/ files through tsconfig.dev.json.
+const eslintrc = project.tryFindObjectFile('.eslintrc.json')!;
+eslintrc.addDeletionOverride('parserOptions.projectService');
+eslintrc.addOverride('parserOptions.project', './tsconfig.dev.json');
+
+// integ-runner verifies templates; the bundled asset copies in the snapshots are build output.
+// (Added after the construction so it comes after projen's '!/test/'.)
+project.gitignore.exclude('/test/*.snapshot/asset.*', '/test/*.snapshot/cdk.out');
 
 project.synth();

@@ -5,7 +5,6 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -13,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
 import { PipelineSource } from './pipeline/pipeline-source';
+import { validateImageBuildOptions } from './private/build-options';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from './private/nag';
 import { resolveServiceSettings } from './private/service-settings';
 import { validateCommands, validateInteger, validatePattern } from './private/validation';
@@ -183,6 +183,9 @@ export class EcsCiCdPipeline extends Construct {
       removalPolicy,
     });
     this.repository = props.repository ?? this.createRepository(props, removalPolicy);
+    if (props.vpc && props.natGateways !== undefined) {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because vpc is given`);
+    }
     const sharedVpc = props.vpc ?? (envs.every(e => e.vpc || e.cluster) ? undefined : createDefaultVpc(this, 'Vpc', props.natGateways ?? 1));
 
     // ---- environments ----------------------------------------------------------------------------
@@ -193,6 +196,9 @@ export class EcsCiCdPipeline extends Construct {
       production: env.production ?? i === envs.length - 1,
       vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
     }));
+
+    // Every environment pulls the digest the build pushed.
+    this.environments.forEach(env => env.grantImagePull(this.repository));
 
     // ---- build -------------------------------------------------------------------------------------
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {
@@ -242,8 +248,6 @@ export class EcsCiCdPipeline extends Construct {
       this.approvalTopic = this.createTopic('ApprovalTopic', envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
     }
     this.notificationTopic = this.createTopic('NotificationTopic', props.notificationEmails ?? []);
-    // Pipeline notifications are published by AWS CodeStar Notifications, which must use the topics' key.
-    this.encryptionKey.grant(new iam.ServicePrincipal('codestar-notifications.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
     this.pipeline.notifyOn('Notifications', this.notificationTopic, {
       events: [
         codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
@@ -297,11 +301,18 @@ export class EcsCiCdPipeline extends Construct {
     }
     // Container-wide settings first, so their messages name the top-level prop.
     resolveServiceSettings(containerOptions(props), '');
-    validateCommands('unitTestCommands', props.unitTestCommands);
     validateInteger('imageRetentionCount', props.imageRetentionCount, 1, 10000);
-    if (props.repository && (props.repositoryEncryption || props.repositoryEncryptionKey || props.imageRetentionCount !== undefined)) {
-      throw new Error('repositoryEncryption, repositoryEncryptionKey and imageRetentionCount apply to the repository this construct creates; they cannot be combined with repository');
+    if (props.repository) {
+      const clash = ([
+        ['repositoryEncryption', props.repositoryEncryption],
+        ['repositoryEncryptionKey', props.repositoryEncryptionKey ? 'a key' : undefined],
+        ['imageRetentionCount', props.imageRetentionCount],
+      ] as const).find(([, value]) => value !== undefined);
+      if (clash) {
+        throw new Error(`${clash[0]} (${clash[1]}) cannot be combined with repository: it applies only to the repository this construct creates`);
+      }
     }
+    validateImageBuildOptions(props);
     (props.notificationEmails ?? []).forEach((email, i) =>
       validatePattern(`notificationEmails[${i}]`, email, EMAIL, 'must be an e-mail address'));
 
@@ -324,7 +335,7 @@ export class EcsCiCdPipeline extends Construct {
         validatePattern(`${prefix}approvalEmails[${j}]`, email, EMAIL, 'must be an e-mail address'));
       const approval = env.requireApproval ?? (envs.length > 1 && i === envs.length - 1);
       if (env.approvalEmails?.length && !approval) {
-        throw new Error(`${prefix}approvalEmails is set but environment '${env.name}' has no approval; set requireApproval: true or drop approvalEmails`);
+        throw new Error(`${prefix}approvalEmails (${JSON.stringify(env.approvalEmails)}) is set but environment '${env.name}' has no approval; set requireApproval: true or drop approvalEmails`);
       }
       if (i === 0 && env.requireApproval) {
         Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:approvalBeforeFirstEnvironment',
@@ -344,6 +355,8 @@ export class EcsCiCdPipeline extends Construct {
       encryption: props.repositoryEncryption ?? (props.repositoryEncryptionKey ? ecr.RepositoryEncryption.KMS : ecr.RepositoryEncryption.AES_256),
       encryptionKey: props.repositoryEncryptionKey,
       removalPolicy,
+      // With RemovalPolicy.DESTROY the repository's images go with it (otherwise deletion fails).
+      emptyOnDelete: removalPolicy === RemovalPolicy.DESTROY ? true : undefined,
       lifecycleRules: [
         { rulePriority: 1, description: 'Expire untagged images after 14 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14) },
         { rulePriority: 2, description: `Keep the last ${props.imageRetentionCount ?? 30} images`, tagStatus: ecr.TagStatus.ANY, maxImageCount: props.imageRetentionCount ?? 30 },

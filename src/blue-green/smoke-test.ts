@@ -3,9 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { acknowledge } from '../private/nag';
 import { Construct } from 'constructs';
 import { SmokeTestFunction } from './smoke-test-function';
+import { acknowledge } from '../private/nag';
 
 /** Properties of a {@link SmokeTest}. */
 export interface SmokeTestProps {

@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { renderImageBuildSpec } from './image-build-spec';
+import { validateImageBuildOptions } from '../private/build-options';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from '../private/nag';
-import { validateCommands, validateDuration, validatePattern } from '../private/validation';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
 
 /** Lowest severity of image-scan findings that fails the build. */
@@ -118,20 +118,15 @@ export class ImageBuild extends Construct {
     this.repository = props.repository;
     const dockerfile = props.dockerfile ?? 'Dockerfile';
     const buildDirectory = props.buildDirectory ?? '.';
-    const relativePath = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\/@+-]+$/;
-    validatePattern('dockerfile', dockerfile, relativePath, 'must be a path relative to the repository root (letters, digits, _ . / @ + -; no "..")');
-    validatePattern('buildDirectory', buildDirectory, relativePath, 'must be a path relative to the repository root (letters, digits, _ . / @ + -; no "..")');
-    Object.keys(props.buildArgs ?? {}).forEach(key =>
-      validatePattern(`buildArgs key`, key, /^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a build argument name: letters, digits, underscores, not starting with a digit'));
-    validateCommands('unitTestCommands', props.unitTestCommands);
-    validateDuration('buildTimeout', props.buildTimeout, Duration.minutes(5), Duration.hours(36), 'minutes');
+    validateImageBuildOptions(props);
     if (props.environments.length === 0) {
       throw new Error('environments (0) must list at least one BlueGreenFargateService');
     }
 
     const arm = props.cpuArchitecture === ecs.CpuArchitecture.ARM64;
     this.project = new codebuild.PipelineProject(this, 'Project', {
-      description: `Builds ${dockerfile}, gates on the ECR scan and renders the deploy artifacts of ${props.environments.map(e => e.environmentName).join(', ')}`,
+      // CodeBuild descriptions are limited to 255 characters.
+      description: truncate(`Builds ${dockerfile}, gates on the ECR scan and renders the deploy artifacts of ${props.environments.map(e => e.environmentName).join(', ')}`, 255),
       environment: {
         buildImage: arm ? codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 : codebuild.LinuxBuildImage.STANDARD_7_0,
         computeType: props.buildComputeType ?? codebuild.ComputeType.SMALL,
@@ -176,4 +171,8 @@ export class ImageBuild extends Construct {
       + 'the log group, report group, artifact bucket objects and key actions are this project\'s own, granted by aws-cdk-lib.',
       ['Resource::\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
   }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }

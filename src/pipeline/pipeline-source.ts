@@ -154,7 +154,7 @@ class S3Source extends PipelineSource {
   public readonly description: string;
   constructor(private readonly options: S3SourceOptions) {
     super();
-    validatePattern('source.key', options.key, /^[^\s].{0,1023}$/, 'must be a non-empty S3 object key');
+    validatePattern('source.key', options.key, /^[^\s].{0,1023}$/, 'must be a non-empty S3 object key that does not start with whitespace');
     this.description = `s3:${options.key}`;
   }
   public bind(_scope: Construct, output: codepipeline.Artifact): PipelineSourceConfig {

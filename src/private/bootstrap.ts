@@ -12,7 +12,13 @@ export const BOOTSTRAP_COMMAND_LABEL = 'cdk-ecs-cicd-pipeline.command';
  * a Docker label; the pipeline's build restores it (and drops the labels) when it renders the
  * task definition, so deployed revisions never run the bootstrap command.
  */
-export function bootstrapContainer(port: number, path: string, command?: string[]): { image: ecs.ContainerImage; command: string[]; dockerLabels: { [key: string]: string } } {
+export interface BootstrapContainer {
+  readonly image: ecs.ContainerImage;
+  readonly command: string[];
+  readonly dockerLabels: { [key: string]: string };
+}
+
+export function bootstrapContainer(port: number, path: string, command?: string[]): BootstrapContainer {
   const file = path === '/' || path.endsWith('/') ? `/www${path}index.html` : `/www${path}`;
   const script = `mkdir -p "$(dirname '${file}')" && echo ok > '${file}' && exec httpd -f -v -p ${port} -h /www`;
   return {

@@ -1,5 +1,27 @@
-import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
+import { CfnResource } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+
+/**
+ * cdk-nag suppressions are CloudFormation metadata (`cdk_nag.rules_to_suppress`) that cdk-nag
+ * reads when it runs; writing the metadata directly keeps cdk-nag out of the library's runtime
+ * dependencies (it is the same format `NagSuppressions.addResourceSuppressions` writes).
+ */
+interface Suppression {
+  readonly id: string;
+  readonly reason: string;
+  readonly applies_to?: Array<string | { regex: string }>;
+}
+
+function addSuppressions(construct: IConstruct, suppressions: Suppression[], children: boolean, resourceTypes?: string[]): void {
+  for (const child of children ? construct.node.findAll() : [construct]) {
+    const resource = child.node.defaultChild ?? child;
+    if (!(resource instanceof CfnResource)) { continue; }
+    if (resourceTypes && !resourceTypes.includes(resource.cfnResourceType)) { continue; }
+    const existing: Suppression[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
+    const merged = [...new Set([...existing, ...suppressions].map(r => JSON.stringify(r)))].map(r => JSON.parse(r));
+    resource.addMetadata('cdk_nag', { rules_to_suppress: merged });
+  }
+}
 
 /**
  * Acknowledges AwsSolutions-IAM5 (wildcard permissions) on `construct` and its children, for the
@@ -7,17 +29,16 @@ import { IConstruct } from 'constructs';
  * e.g. `Resource::\*` or `Action::s3:GetObject\*`, so a new wildcard still fails the check.
  */
 export function acknowledgeWildcards(construct: IConstruct, reason: string, findings: string[]): void {
-  NagSuppressions.addResourceSuppressions(construct, [{
+  addSuppressions(construct, [{
     id: 'AwsSolutions-IAM5',
     reason,
-    appliesTo: findings.map(f => ({ regex: `/^${f}$/g` })),
-  }], true);
+    applies_to: findings.map(f => ({ regex: `/^${f}$/g` })),
+  }], true, ['AWS::IAM::Policy', 'AWS::IAM::Role']);
 }
 
 /** Suppresses one cdk-nag rule on `construct` (and its children when `children`), with a reason. */
 export function acknowledge(construct: IConstruct, id: string, reason: string, children = false, appliesTo?: string[]): void {
-  const suppression: NagPackSuppression = { id, reason, ...(appliesTo ? { appliesTo } : {}) };
-  NagSuppressions.addResourceSuppressions(construct, [suppression], children);
+  addSuppressions(construct, [{ id, reason, ...(appliesTo ? { applies_to: appliesTo } : {}) }], children);
 }
 
 /** cdk-nag finding patterns for the object-level grants aws-cdk-lib makes on a bucket and a KMS key. */

@@ -66,7 +66,8 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
 
   validateInteger(p('desiredCount'), props.desiredCount, 1, 5000);
   validateInteger(p('minCapacity'), props.minCapacity, 0, 5000);
-  const desiredCount = props.desiredCount ?? props.minCapacity ?? (production ? 2 : 1);
+  // Production runs 2 tasks by default (1 elsewhere), never more than an explicit maxCapacity.
+  const desiredCount = props.desiredCount ?? props.minCapacity ?? Math.min(production ? 2 : 1, props.maxCapacity ?? Infinity);
   const minCapacity = props.minCapacity ?? desiredCount;
   const maxCapacity = props.maxCapacity ?? Math.max(10, desiredCount);
   validateInteger(p('maxCapacity'), maxCapacity, 1, 5000);
@@ -97,6 +98,9 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
     }
     validateInteger(p(`scheduledScaling[${i}].minCapacity`), action.minCapacity, 0, 5000);
     validateInteger(p(`scheduledScaling[${i}].maxCapacity`), action.maxCapacity, 0, 5000);
+    if (action.minCapacity !== undefined && action.maxCapacity !== undefined && action.minCapacity > action.maxCapacity) {
+      throw new Error(`${p(`scheduledScaling[${i}].minCapacity`)} (${action.minCapacity}) must be <= maxCapacity (${action.maxCapacity})`);
+    }
   });
 
   const productionListenerPort = props.productionListenerPort ?? (https ? 443 : 80);
@@ -115,7 +119,8 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   const terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(production ? 5 : 0);
   validateDuration(p('terminationWaitTime'), terminationWaitTime, Duration.minutes(0), Duration.minutes(2880), 'minutes');
   const targetResponseTimeThreshold = props.targetResponseTimeThreshold ?? Duration.seconds(2);
-  if (!targetResponseTimeThreshold.isUnresolved() && (targetResponseTimeThreshold.toMilliseconds() < 1 || targetResponseTimeThreshold.toMilliseconds() > 60_000)) {
+  const responseMs = targetResponseTimeThreshold.isUnresolved() ? undefined : targetResponseTimeThreshold.toMilliseconds();
+  if (responseMs !== undefined && (responseMs < 1 || responseMs > 60_000)) {
     throw new Error(`${p('targetResponseTimeThreshold')} (${targetResponseTimeThreshold.toHumanString()}) must be between 1 millisecond and 60 seconds`);
   }
   const http5xxThreshold = props.http5xxThreshold ?? 5;
@@ -133,11 +138,26 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   }
 
   return {
-    containerName, containerPort, healthCheckPath, cpu, memoryLimitMiB, xray, production,
-    desiredCount, minCapacity, maxCapacity, cpuTargetUtilization, memoryTargetUtilization,
-    scaleOutCooldown, scaleInCooldown, productionListenerPort, testListenerPort,
+    containerName,
+    containerPort,
+    healthCheckPath,
+    cpu,
+    memoryLimitMiB,
+    xray,
+    production,
+    desiredCount,
+    minCapacity,
+    maxCapacity,
+    cpuTargetUtilization,
+    memoryTargetUtilization,
+    scaleOutCooldown,
+    scaleInCooldown,
+    productionListenerPort,
+    testListenerPort,
     internetFacing: props.internetFacing ?? true,
-    terminationWaitTime, targetResponseTimeThreshold, http5xxThreshold,
+    terminationWaitTime,
+    targetResponseTimeThreshold,
+    http5xxThreshold,
   };
 }
 

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'net';
 import { Duration, Token } from 'aws-cdk-lib';
 
 /**
@@ -58,9 +59,11 @@ export function validateCommands(prop: string, commands: string[] | undefined): 
 /** Throws unless the CIDR is a valid IPv4 or IPv6 CIDR block. */
 export function validateCidr(prop: string, cidr: string): void {
   if (Token.isUnresolved(cidr)) { return; }
-  const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-  const ipv6 = /^[0-9a-fA-F:]+\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
-  if (!ipv4.test(cidr) && !(cidr.includes(':') && ipv6.test(cidr))) {
+  const [address, mask, ...rest] = String(cidr).split('/');
+  const bits = /^\d{1,3}$/.test(mask ?? '') ? Number(mask) : NaN;
+  const valid = rest.length === 0 && (
+    (isIPv4(address) && bits >= 0 && bits <= 32) || (isIPv6(address) && bits >= 0 && bits <= 128));
+  if (!valid) {
     throw new Error(`${prop} ('${cidr}') must be an IPv4 or IPv6 CIDR block such as '10.0.0.0/16' or '::/0'`);
   }
 }

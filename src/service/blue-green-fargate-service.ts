@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, Duration, RemovalPolicy, Token } from 'aws-cdk-
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,9 +13,9 @@ import { ServiceDashboard } from './service-dashboard';
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
+import { bootstrapContainer } from '../private/bootstrap';
 import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
 import { acknowledge, acknowledgeWildcards } from '../private/nag';
-import { bootstrapContainer } from '../private/bootstrap';
 import { resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
 import { createDefaultVpc } from '../private/vpc';
 
@@ -343,6 +344,11 @@ export class BlueGreenFargateService extends Construct {
         timeout: props.smokeTestOptions?.timeout,
       });
     }
+    if (this.smokeTest) {
+      // The smoke test calls the load balancer's private IPs from inside the VPC: admit it by security
+      // group, so it keeps working when testListenerAllowedCidrs replaces the VPC CIDR.
+      albSecurityGroup.connections.allowFrom(this.smokeTest.function, ec2.Port.tcp(s.testListenerPort), 'Built-in smoke test');
+    }
     this.hooks = { ...props.hooks, ...(this.smokeTest ? { afterAllowTestTraffic: this.smokeTest.function } : {}) };
     for (const [key] of LIFECYCLE_EVENTS) {
       const fn = this.hooks[key];
@@ -365,7 +371,8 @@ export class BlueGreenFargateService extends Construct {
     new CfnOutput(this, 'ProductionUrl', { value: this.url, description: `Production URL of ${this.environmentName}` });
     new CfnOutput(this, 'TestUrl', { value: this.testUrl, description: `Test listener URL of ${this.environmentName} (green task set during deployments)` });
 
-    this.addNagSuppressions(albSecurityGroup, s.internetFacing && props.productionListenerAllowedCidrs === undefined, props.accessLogBucket === undefined);
+    const openProductionListener = s.internetFacing && props.productionListenerAllowedCidrs === undefined;
+    this.addNagSuppressions(albSecurityGroup, openProductionListener, props.accessLogBucket === undefined);
   }
 
   /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
@@ -376,6 +383,16 @@ export class BlueGreenFargateService extends Construct {
       if (fn) { out[event] = fn.functionArn; }
     }
     return out;
+  }
+
+  /**
+   * Lets the tasks pull images from `repository`: needed for the images deployments bring (the
+   * bootstrap image is public). `EcsCiCdPipeline` calls it for its repository.
+   */
+  public grantImagePull(repository: ecr.IRepository): void {
+    const executionRole = this.taskDefinition.obtainExecutionRole();
+    repository.grantPull(executionRole);
+    acknowledgeWildcards(executionRole, 'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
   }
 
   private addXrayDaemon(image?: ecs.ContainerImage): void {
