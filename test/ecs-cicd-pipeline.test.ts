@@ -1,0 +1,912 @@
+import { App, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { ShopPipelineStack } from '../examples/app';
+import { BlueGreenFargateService, EcsCiCdPipeline, EcsCiCdPipelineProps, PipelineSource } from '../src';
+import { allowStatements, wildcardGrants } from './support/iam';
+import { nagFindings } from './support/nag';
+
+// ---------------------------------------------------------------------------
+// Fixtures and helpers
+// ---------------------------------------------------------------------------
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f';
+
+interface Synth {
+  readonly stack: Stack;
+  readonly pipeline: EcsCiCdPipeline;
+  readonly template: Template;
+  readonly annotations: Annotations;
+}
+
+/**
+ * An EcsCiCdPipeline ('Pipeline') in a fresh App and Stack, synthesized once. `inStack` adds props
+ * that need the stack (an existing repository, ...). Annotations are read first: `Annotations.fromStack`
+ * forces a new synthesis, which re-runs aws-cdk-lib's aspects (the ECS cluster's capacity-provider
+ * association aspect then fails); `Template.fromStack` reuses the synthesized assembly.
+ */
+function synth(props: Partial<EcsCiCdPipelineProps> = {}, inStack?: (stack: Stack) => Partial<EcsCiCdPipelineProps>): Synth {
+  const stack = new Stack(new App(), 'Test', { env: ENV });
+  const pipeline = new EcsCiCdPipeline(stack, 'Pipeline', {
+    source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: CONNECTION_ARN }),
+    ...props,
+    ...inStack?.(stack),
+  });
+  const annotations = Annotations.fromStack(stack);
+  return { stack, pipeline, annotations, template: Template.fromStack(stack) };
+}
+
+/** The Stages of the only pipeline in the template. */
+function stagesOf(template: Template): any[] {
+  const pipelines = Object.values<any>(template.findResources('AWS::CodePipeline::Pipeline'));
+  expect(pipelines).toHaveLength(1);
+  return pipelines[0].Properties.Stages;
+}
+
+function stageNamed(template: Template, name: string): any {
+  const stage = stagesOf(template).find(s => s.Name === name);
+  if (!stage) { throw new Error(`no stage ${name}`); }
+  return stage;
+}
+
+/** Every action of every stage, with its stage name. */
+function allActions(template: Template): { stage: string; action: any }[] {
+  return stagesOf(template).flatMap(s => s.Actions.map((action: any) => ({ stage: s.Name, action })));
+}
+
+/** Statements of every AWS::IAM::Policy attached to `role`. */
+function roleStatements(s: Synth, role: iam.IRole): any[] {
+  const roleRef = s.stack.resolve(role.roleName);
+  const policies = s.template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([roleRef]) } });
+  return Object.values<any>(policies).flatMap(p => p.Properties.PolicyDocument.Statement);
+}
+
+const actionsOf = (statement: any): string[] => [statement.Action ?? statement.NotAction].flat();
+const resourcesOf = (statement: any): any[] => [statement.Resource ?? statement.NotResource].flat();
+const logicalId = (stack: Stack, construct: { node: { defaultChild?: any } }): string =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+/** The (ordered) deploy actions the pipeline must have for `envs`, pointing at each environment's deployment group. */
+function expectedDeployStage(stack: Stack, env: BlueGreenFargateService, artifact: string): object {
+  return Match.objectLike({
+    Name: `Deploy-${env.environmentName}`,
+    Actions: Match.arrayWith([Match.objectLike({
+      Name: 'Deploy',
+      RunOrder: 2,
+      ActionTypeId: { Category: 'Deploy', Owner: 'AWS', Provider: 'CodeDeployToECS', Version: '1' },
+      InputArtifacts: [{ Name: artifact }],
+      Configuration: {
+        ApplicationName: stack.resolve(env.application.applicationName),
+        DeploymentGroupName: stack.resolve(env.deploymentGroup.deploymentGroupName),
+        TaskDefinitionTemplateArtifact: artifact,
+        TaskDefinitionTemplatePath: `taskdef-${env.environmentName}.json`,
+        AppSpecTemplateArtifact: artifact,
+        AppSpecTemplatePath: `appspec-${env.environmentName}.yaml`,
+        Image1ArtifactName: artifact,
+        Image1ContainerName: 'IMAGE1_NAME',
+      },
+    })]),
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The default pipeline (no environments prop): one synth shared by read-only assertions
+// ---------------------------------------------------------------------------
+
+describe('EcsCiCdPipeline with the default environments', () => {
+  let s: Synth;
+  let stack: Stack;
+  let pipeline: EcsCiCdPipeline;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN a connection source and nothing else
+    // WHEN the pipeline is synthesized
+    s = synth();
+    ({ stack, pipeline, template } = s);
+  });
+
+  describe('stages', () => {
+    it('runs Source, Build, Deploy-dev, Deploy-staging, Deploy-prod in that order', () => {
+      // THEN (on the synthesis of beforeAll)
+      expect(stagesOf(template).map(st => st.Name)).toEqual(['Source', 'Build', 'Deploy-dev', 'Deploy-staging', 'Deploy-prod']);
+    });
+
+    it('builds once: one CodeBuild action from the Source artifact to the single DeployArtifacts artifact', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+        Stages: Match.arrayWith([{
+          Name: 'Build',
+          Actions: [Match.objectLike({
+            Name: 'BuildScanAndRender',
+            ActionTypeId: { Category: 'Build', Owner: 'AWS', Provider: 'CodeBuild', Version: '1' },
+            InputArtifacts: [{ Name: 'Source' }],
+            OutputArtifacts: [{ Name: 'DeployArtifacts' }],
+            Configuration: Match.objectLike({ ProjectName: stack.resolve(pipeline.imageBuild.project.projectName) }),
+          })],
+        }]),
+      });
+    });
+
+    it('deploys the build\'s one output artifact (the same digest) to every environment through its own deployment group', () => {
+      // THEN every Deploy-<env> stage deploys DeployArtifacts with taskdef-<env>.json / appspec-<env>.yaml
+      const buildOutput = new Capture();
+      template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+        Stages: Match.arrayWith([Match.objectLike({ Name: 'Build', Actions: [Match.objectLike({ OutputArtifacts: [{ Name: buildOutput }] })] })]),
+      });
+      expect(buildOutput.asString()).toBe('DeployArtifacts');
+      template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+        Stages: Match.arrayWith(pipeline.environments.map(env => expectedDeployStage(stack, env, buildOutput.asString()))),
+      });
+    });
+
+    it('has exactly one CodeDeployToECS action per environment, in its own stage', () => {
+      // THEN (on the synthesis of beforeAll)
+      const deploys = allActions(template).filter(a => a.action.ActionTypeId.Provider === 'CodeDeployToECS');
+      expect(deploys.map(d => `${d.stage}/${d.action.Name}`)).toEqual(['Deploy-dev/Deploy', 'Deploy-staging/Deploy', 'Deploy-prod/Deploy']);
+      // Three distinct deployment groups, one per environment.
+      expect(new Set(deploys.map(d => JSON.stringify(d.action.Configuration.DeploymentGroupName))).size).toBe(3);
+      template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 3);
+    });
+  });
+
+  describe('approval', () => {
+    it('waits for a Manual approval (runOrder 1) only in Deploy-prod, before the deployment (runOrder 2)', () => {
+      // THEN Deploy-prod = [Approve, Deploy], notifying the approval topic
+      expect(pipeline.approvalTopic).toBeDefined();
+      const prod = stageNamed(template, 'Deploy-prod');
+      expect(prod.Actions.map((a: any) => [a.Name, a.RunOrder])).toEqual([['Approve', 1], ['Deploy', 2]]);
+      expect(prod.Actions[0]).toEqual(expect.objectContaining({
+        ActionTypeId: { Category: 'Approval', Owner: 'AWS', Provider: 'Manual', Version: '1' },
+        Configuration: expect.objectContaining({
+          NotificationArn: stack.resolve(pipeline.approvalTopic!.topicArn),
+          CustomData: 'Promote the build verified in staging to prod.',
+          ExternalEntityLink: stack.resolve(pipeline.environments[1].url),
+        }),
+      }));
+      const approvals = allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval');
+      expect(approvals.map(a => a.stage)).toEqual(['Deploy-prod']);
+    });
+
+    it('creates the approval topic, encrypted, without subscriptions, and warns about nothing', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.resourceCountIs('AWS::SNS::Topic', 2);
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+      s.annotations.hasNoWarning('*', Match.stringLikeRegexp('approval'));
+    });
+  });
+
+  describe('pipeline', () => {
+    it('is a V2 pipeline started by a push trigger on main, with a source action that does not detect changes itself', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+        PipelineType: 'V2',
+        RestartExecutionOnUpdate: false,
+        Triggers: [{
+          ProviderType: 'CodeStarSourceConnection',
+          GitConfiguration: { SourceActionName: 'Source', Push: [{ Branches: { Includes: ['main'] } }] },
+        }],
+        Stages: Match.arrayWith([{
+          Name: 'Source',
+          Actions: [Match.objectLike({
+            Name: 'Source',
+            ActionTypeId: { Category: 'Source', Owner: 'AWS', Provider: 'CodeStarSourceConnection', Version: '1' },
+            Configuration: { ConnectionArn: CONNECTION_ARN, FullRepositoryId: 'acme/shop', BranchName: 'main', DetectChanges: false },
+            OutputArtifacts: [{ Name: 'Source' }],
+          })],
+        }]),
+      });
+    });
+
+    it('passes the source commit id to the build as SOURCE_REVISION', () => {
+      // THEN the build action's only environment variable is #{<source namespace>.CommitId}
+      const namespace = new Capture();
+      const environmentVariables = new Capture();
+      template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+        Stages: Match.arrayWith([
+          Match.objectLike({ Name: 'Source', Actions: [Match.objectLike({ Name: 'Source', Namespace: namespace })] }),
+          Match.objectLike({ Name: 'Build', Actions: [Match.objectLike({ Configuration: Match.objectLike({ EnvironmentVariables: environmentVariables }) })] }),
+        ]),
+      });
+      expect(namespace.asString()).toMatch(/^Source_Source_NS$/);
+      expect(JSON.parse(environmentVariables.asString())).toEqual([
+        { name: 'SOURCE_REVISION', type: 'PLAINTEXT', value: `#{${namespace.asString()}.CommitId}` },
+      ]);
+    });
+
+    it('stores artifacts in a KMS-encrypted (construct key), versioned, private, retained bucket', () => {
+      // THEN (on the synthesis of beforeAll)
+      const keyArn = stack.resolve(pipeline.encryptionKey.keyArn);
+      template.resourceCountIs('AWS::S3::Bucket', 1);
+      template.hasResource('AWS::S3::Bucket', {
+        Properties: Match.objectLike({
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [{
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+            }],
+          },
+          VersioningConfiguration: { Status: 'Enabled' },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+          },
+        }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+        ArtifactStore: { Type: 'S3', Location: stack.resolve(pipeline.artifactBucket.bucketName), EncryptionKey: { Type: 'KMS', Id: keyArn } },
+      });
+    });
+
+    it('denies non-TLS access to the artifact bucket', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: stack.resolve(pipeline.artifactBucket.bucketName),
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: [
+              stack.resolve(pipeline.artifactBucket.bucketArn),
+              { 'Fn::Join': ['', [stack.resolve(pipeline.artifactBucket.bucketArn), '/*']] },
+            ],
+          })]),
+        },
+      });
+    });
+
+    it('uses one retained KMS key with rotation enabled', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      template.hasResource('AWS::KMS::Key', {
+        Properties: Match.objectLike({ EnableKeyRotation: true }),
+        DeletionPolicy: 'Retain',
+      });
+    });
+  });
+
+  describe('notifications', () => {
+    it('notifies the notification topic when an execution fails or succeeds', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.resourceCountIs('AWS::CodeStarNotifications::NotificationRule', 1);
+      template.hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
+        EventTypeIds: [
+          'codepipeline-pipeline-pipeline-execution-failed',
+          'codepipeline-pipeline-pipeline-execution-succeeded',
+        ],
+        Resource: { 'Fn::Join': ['', Match.arrayWith([stack.resolve(pipeline.pipeline.pipelineName)])] },
+        Targets: [{ TargetType: 'SNS', TargetAddress: stack.resolve(pipeline.notificationTopic.topicArn) }],
+      });
+    });
+
+    it('encrypts both topics with the construct key and denies publishing without TLS', () => {
+      // THEN (on the synthesis of beforeAll)
+      const keyArn = stack.resolve(pipeline.encryptionKey.keyArn);
+      for (const topic of [pipeline.notificationTopic, pipeline.approvalTopic!]) {
+        const ref = stack.resolve(topic.topicArn);
+        expect(template.findResources('AWS::SNS::Topic')[ref.Ref].Properties.KmsMasterKeyId).toEqual(keyArn);
+        template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+          Topics: [ref],
+          PolicyDocument: {
+            Statement: Match.arrayWith([Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Principal: '*',
+              Resource: ref,
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            })]),
+          },
+        });
+      }
+    });
+
+    it('lets AWS CodeStar Notifications use the key of the encrypted notification topic', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'codestar-notifications.amazonaws.com' },
+            Action: Match.arrayWith(['kms:Decrypt']),
+          })]),
+        },
+      });
+    });
+  });
+
+  describe('repository', () => {
+    it('creates a retained ECR repository: scan on push, immutable tags, AES256', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.resourceCountIs('AWS::ECR::Repository', 1);
+      template.hasResource('AWS::ECR::Repository', {
+        Properties: Match.objectLike({
+          ImageScanningConfiguration: { ScanOnPush: true },
+          ImageTagMutability: 'IMMUTABLE',
+        }),
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      // AES256 is ECR's default encryption: aws-cdk-lib writes no EncryptionConfiguration (or AES256) for it.
+      const repository = Object.values<any>(template.findResources('AWS::ECR::Repository'))[0];
+      expect([undefined, 'AES256']).toContain(repository.Properties.EncryptionConfiguration?.EncryptionType);
+      expect(repository.Properties.EncryptionConfiguration?.KmsKey).toBeUndefined();
+    });
+
+    it('expires untagged images after 14 days and keeps the last 30 images', () => {
+      // THEN (on the synthesis of beforeAll)
+      const text = new Capture();
+      template.hasResourceProperties('AWS::ECR::Repository', { LifecyclePolicy: { LifecyclePolicyText: text } });
+      const rules = JSON.parse(text.asString()).rules;
+      expect(rules).toHaveLength(2);
+      expect(rules).toContainEqual(expect.objectContaining({
+        selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 14, countUnit: 'days' },
+        action: { type: 'expire' },
+      }));
+      expect(rules).toContainEqual(expect.objectContaining({
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 },
+        action: { type: 'expire' },
+      }));
+      // ECR requires the 'any' rule to have the highest priority number.
+      const any = rules.find((r: any) => r.selection.tagStatus === 'any');
+      expect(Math.max(...rules.map((r: any) => r.rulePriority))).toBe(any.rulePriority);
+    });
+
+    it('pushes to the created repository', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.hasResourceProperties('AWS::CodeBuild::Project', {
+        Environment: Match.objectLike({
+          EnvironmentVariables: Match.arrayWith([
+            { Name: 'REPOSITORY_URI', Type: 'PLAINTEXT', Value: stack.resolve(pipeline.repository.repositoryUri) },
+            { Name: 'REPOSITORY_NAME', Type: 'PLAINTEXT', Value: stack.resolve(pipeline.repository.repositoryName) },
+          ]),
+        }),
+      });
+      expect(pipeline.imageBuild.repository).toBe(pipeline.repository);
+    });
+  });
+
+  describe('environments', () => {
+    it('exposes one BlueGreenFargateService per environment, in order, the last one production', () => {
+      // THEN (on the synthesis of beforeAll)
+      expect(pipeline.environments.map(e => [e.environmentName, e.production])).toEqual([['dev', false], ['staging', false], ['prod', true]]);
+      expect(pipeline.environments.every(e => e instanceof BlueGreenFargateService)).toBe(true);
+      template.resourceCountIs('AWS::ECS::Service', 3);
+      template.resourceCountIs('AWS::ECS::Cluster', 3);
+      template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 3);
+    });
+
+    it('runs production on FARGATE only, with 2 tasks and a 5 minute termination wait', () => {
+      // THEN (on the synthesis of beforeAll)
+      const prod = pipeline.environments[2];
+      const cluster = stack.resolve(prod.cluster.clusterName);
+      template.hasResourceProperties('AWS::ECS::Service', {
+        Cluster: cluster,
+        DesiredCount: 2,
+        CapacityProviderStrategy: Match.exact([{ CapacityProvider: 'FARGATE', Weight: 1 }]),
+        DeploymentController: { Type: 'CODE_DEPLOY' },
+      });
+      template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+        Cluster: cluster,
+        DefaultCapacityProviderStrategy: Match.exact([{ CapacityProvider: 'FARGATE', Weight: 1 }]),
+      });
+      template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+        ECSServices: [{ ClusterName: cluster, ServiceName: stack.resolve(prod.service.serviceName) }],
+        BlueGreenDeploymentConfiguration: Match.objectLike({
+          TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 },
+        }),
+      });
+    });
+
+    it.each([['dev', 0], ['staging', 1]])('runs %s as non-production: 1 task, FARGATE_SPOT mix, no termination wait', (_name, index) => {
+      // THEN (on the synthesis of beforeAll)
+      const env = pipeline.environments[index];
+      const cluster = stack.resolve(env.cluster.clusterName);
+      template.hasResourceProperties('AWS::ECS::Service', {
+        Cluster: cluster,
+        DesiredCount: 1,
+        CapacityProviderStrategy: Match.exact([
+          { CapacityProvider: 'FARGATE', Base: 1, Weight: 1 },
+          { CapacityProvider: 'FARGATE_SPOT', Weight: 4 },
+        ]),
+      });
+      template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+        ECSServices: [{ ClusterName: cluster, ServiceName: stack.resolve(env.service.serviceName) }],
+        BlueGreenDeploymentConfiguration: Match.objectLike({
+          TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 0 },
+        }),
+      });
+    });
+
+    it('shares one VPC between the three environments', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.resourceCountIs('AWS::EC2::VPC', 1);
+      const vpc = pipeline.environments[0].vpc;
+      expect(pipeline.environments.every(e => e.vpc === vpc)).toBe(true);
+    });
+
+    it('creates no integration-test project or action without integrationTestCommands', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.resourceCountIs('AWS::CodeBuild::Project', 1);
+      expect(pipeline.integrationTests).toEqual({});
+      expect(allActions(template).filter(a => a.action.Name === 'IntegrationTests')).toEqual([]);
+    });
+
+    it('lets every environment\'s task execution role pull the built image from the repository', () => {
+      // THEN each execution role can get an ECR token and pull layers/images of this repository
+      // (CodeDeploy starts the new task set with the environment's execution role and <repo>@sha256 image).
+      const repositoryArn = stack.resolve(pipeline.repository.repositoryArn);
+      const missing: string[] = [];
+      for (const env of pipeline.environments) {
+        const statements = roleStatements(s, env.taskDefinition.executionRole!);
+        const allows = (action: string, resource: any) => statements.some(st =>
+          st.Effect === 'Allow' && actionsOf(st).includes(action) && resourcesOf(st).some(r => JSON.stringify(r) === JSON.stringify(resource)));
+        for (const [action, resource] of [
+          ['ecr:GetAuthorizationToken', '*'],
+          ['ecr:BatchCheckLayerAvailability', repositoryArn],
+          ['ecr:GetDownloadUrlForLayer', repositoryArn],
+          ['ecr:BatchGetImage', repositoryArn],
+        ] as const) {
+          if (!allows(action, resource)) { missing.push(`${env.environmentName}: ${action} on ${JSON.stringify(resource)}`); }
+        }
+      }
+      expect(missing).toEqual([]);
+    });
+  });
+
+  describe('least privilege of the image build', () => {
+    let statements: any[];
+    let repositoryArn: any;
+    beforeAll(() => {
+      statements = roleStatements(s, pipeline.imageBuild.project.role!);
+      repositoryArn = stack.resolve(pipeline.repository.repositoryArn);
+    });
+
+    it('has no ECR wildcard action and no ECR action on Resource \'*\' but ecr:GetAuthorizationToken', () => {
+      // THEN (on the synthesis of beforeAll)
+      const ecrActions = statements.flatMap(actionsOf).filter(a => a.startsWith('ecr:'));
+      expect(ecrActions).not.toContain('ecr:*');
+      expect(ecrActions.filter(a => a.includes('*'))).toEqual([]);
+      const ecrOnStar = statements
+        .filter(st => resourcesOf(st).includes('*'))
+        .flatMap(actionsOf)
+        .filter(a => a.startsWith('ecr:'));
+      expect(ecrOnStar).toEqual(['ecr:GetAuthorizationToken']);
+    });
+
+    it('pushes, pulls and reads scan results on the repository ARN only', () => {
+      // THEN (on the synthesis of beforeAll)
+      for (const action of [
+        'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage',
+        'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage',
+        'ecr:DescribeImages', 'ecr:DescribeImageScanFindings',
+      ]) {
+        const resources = statements.filter(st => actionsOf(st).includes(action)).flatMap(resourcesOf);
+        expect({ action, resources }).toEqual({ action, resources: [repositoryArn] });
+      }
+      // Every other ECR action is on the repository too.
+      const elsewhere = statements
+        .filter(st => actionsOf(st).some(a => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'))
+        .filter(st => JSON.stringify(resourcesOf(st)) !== JSON.stringify([repositoryArn]));
+      expect(elsewhere).toEqual([]);
+    });
+
+    it('has ecs:DescribeTaskDefinition as its only ECS action, and no IAM action', () => {
+      // THEN (on the synthesis of beforeAll)
+      const all = statements.flatMap(actionsOf);
+      expect(all.filter(a => a.startsWith('ecs:'))).toEqual(['ecs:DescribeTaskDefinition']);
+      expect(all.filter(a => a.startsWith('iam:'))).toEqual([]);
+    });
+
+    it('runs privileged on x86 standard:7.0 with the local Docker layer cache, encrypted with the construct key', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.hasResourceProperties('AWS::CodeBuild::Project', {
+        Environment: Match.objectLike({ Type: 'LINUX_CONTAINER', Image: 'aws/codebuild/standard:7.0', PrivilegedMode: true }),
+        Cache: { Type: 'LOCAL', Modes: ['LOCAL_DOCKER_LAYER_CACHE'] },
+        EncryptionKey: stack.resolve(pipeline.encryptionKey.keyArn),
+        TimeoutInMinutes: 60,
+        ServiceRole: stack.resolve(pipeline.imageBuild.project.role!.roleArn),
+      });
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Custom environments, integration tests, e-mails, branch
+// ---------------------------------------------------------------------------
+
+describe('EcsCiCdPipeline with a custom environment list', () => {
+  const COMMANDS = ['curl -fsS "$SERVICE_URL/health"', 'npm run e2e'];
+  let s: Synth;
+  let stack: Stack;
+  let pipeline: EcsCiCdPipeline;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN qa -> staging (integration tests) -> live (approval e-mail), notification e-mails, branch release/v2
+    // WHEN the pipeline is synthesized
+    s = synth({
+      source: PipelineSource.connection({ owner: 'acme', repo: 'shop', branch: 'release/v2', connectionArn: CONNECTION_ARN }),
+      environments: [
+        { name: 'qa' },
+        { name: 'staging', integrationTestCommands: COMMANDS },
+        { name: 'live', approvalEmails: ['ops@acme.example'] },
+      ],
+      notificationEmails: ['platform@acme.example', 'dev@acme.example'],
+    });
+    ({ stack, pipeline, template } = s);
+  });
+
+  it('runs Source, Build, Deploy-qa, Deploy-staging, Deploy-live in that order', () => {
+    // THEN (on the synthesis of beforeAll)
+    expect(stagesOf(template).map(st => st.Name)).toEqual(['Source', 'Build', 'Deploy-qa', 'Deploy-staging', 'Deploy-live']);
+    expect(pipeline.environments.map(e => [e.environmentName, e.production])).toEqual([['qa', false], ['staging', false], ['live', true]]);
+  });
+
+  it('deploys the same DeployArtifacts to each environment\'s deployment group', () => {
+    // THEN (on the synthesis of beforeAll)
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      Stages: Match.arrayWith(pipeline.environments.map(env => expectedDeployStage(stack, env, 'DeployArtifacts'))),
+    });
+    const deploys = allActions(template).filter(a => a.action.ActionTypeId.Provider === 'CodeDeployToECS');
+    expect(deploys.map(d => d.stage)).toEqual(['Deploy-qa', 'Deploy-staging', 'Deploy-live']);
+  });
+
+  it('approves only before the last environment', () => {
+    // THEN (on the synthesis of beforeAll)
+    const approvals = allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval');
+    expect(approvals.map(a => [a.stage, a.action.RunOrder])).toEqual([['Deploy-live', 1]]);
+  });
+
+  it('triggers on the given branch', () => {
+    // THEN (on the synthesis of beforeAll)
+    template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
+      Triggers: [Match.objectLike({ GitConfiguration: Match.objectLike({ Push: [{ Branches: { Includes: ['release/v2'] } }] }) })],
+      Stages: Match.arrayWith([Match.objectLike({
+        Name: 'Source',
+        Actions: [Match.objectLike({ Configuration: Match.objectLike({ BranchName: 'release/v2', DetectChanges: false }) })],
+      })]),
+    });
+  });
+
+  it('subscribes approvalEmails to the approval topic and notificationEmails to the notification topic', () => {
+    // THEN (on the synthesis of beforeAll)
+    template.resourceCountIs('AWS::SNS::Subscription', 3);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email', Endpoint: 'ops@acme.example', TopicArn: stack.resolve(pipeline.approvalTopic!.topicArn),
+    });
+    for (const email of ['platform@acme.example', 'dev@acme.example']) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email', Endpoint: email, TopicArn: stack.resolve(pipeline.notificationTopic.topicArn),
+      });
+    }
+  });
+
+  describe('integration tests on staging', () => {
+    it('run in a CodeBuild project inside staging\'s VPC with SERVICE_URL = staging\'s production URL', () => {
+      // THEN (on the synthesis of beforeAll)
+      const staging = pipeline.environments[1];
+      expect(Object.keys(pipeline.integrationTests)).toEqual(['staging']);
+      const project = pipeline.integrationTests.staging;
+      const projectId = logicalId(stack, project as any);
+      const props = template.toJSON().Resources[projectId].Properties;
+      expect(props.VpcConfig).toEqual({
+        VpcId: stack.resolve(staging.vpc.vpcId),
+        Subnets: stack.resolve(staging.vpc.privateSubnets.map(sn => sn.subnetId)),
+        SecurityGroupIds: expect.any(Array),
+      });
+      const serviceUrl = props.Environment.EnvironmentVariables.find((v: any) => v.Name === 'SERVICE_URL');
+      expect(serviceUrl).toEqual({ Name: 'SERVICE_URL', Type: 'PLAINTEXT', Value: stack.resolve(staging.url) });
+      // ... which is staging's load balancer DNS name.
+      expect(JSON.stringify(serviceUrl.Value)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, staging.loadBalancer), 'DNSName'] }));
+      expect(props.EncryptionKey).toEqual(stack.resolve(pipeline.encryptionKey.keyArn));
+    });
+
+    it('run the given commands', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.hasResourceProperties('AWS::CodeBuild::Project', {
+        VpcConfig: Match.anyValue(),
+        Source: Match.objectLike({
+          BuildSpec: Match.serializedJson(Match.objectLike({ phases: { build: { commands: Match.arrayWith(COMMANDS) } } })),
+        }),
+      });
+    });
+
+    it('exist only for staging: one project in a VPC besides the image build', () => {
+      // THEN (on the synthesis of beforeAll)
+      template.resourceCountIs('AWS::CodeBuild::Project', 2);
+      const inVpc = Object.values<any>(template.findResources('AWS::CodeBuild::Project')).filter(p => p.Properties.VpcConfig);
+      expect(inVpc).toHaveLength(1);
+    });
+
+    it('run as action IntegrationTests (runOrder 3) in Deploy-staging on the Source artifact, after the deployment', () => {
+      // THEN (on the synthesis of beforeAll)
+      const tests = allActions(template).filter(a => a.action.Name === 'IntegrationTests');
+      expect(tests.map(a => a.stage)).toEqual(['Deploy-staging']);
+      expect(tests[0].action).toEqual(expect.objectContaining({
+        RunOrder: 3,
+        ActionTypeId: { Category: 'Build', Owner: 'AWS', Provider: 'CodeBuild', Version: '1' },
+        InputArtifacts: [{ Name: 'Source' }],
+        Configuration: expect.objectContaining({ ProjectName: stack.resolve(pipeline.integrationTests.staging.projectName) }),
+      }));
+      expect(stageNamed(template, 'Deploy-staging').Actions.map((a: any) => [a.Name, a.RunOrder])).toEqual([['Deploy', 2], ['IntegrationTests', 3]]);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Approval variants
+// ---------------------------------------------------------------------------
+
+describe('EcsCiCdPipeline approval variants', () => {
+  it('with requireApproval: false on the last environment: no approval, no approval topic, a warning', () => {
+    // GIVEN dev -> prod without approval
+    const { stack, pipeline, template, annotations } = synth({ environments: [{ name: 'dev' }, { name: 'prod', requireApproval: false }] });
+    // THEN
+    expect(allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval')).toEqual([]);
+    expect(pipeline.approvalTopic).toBeUndefined();
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    expect(Object.keys(template.findResources('AWS::SNS::Topic'))).toEqual([stack.resolve(pipeline.notificationTopic.topicArn).Ref]);
+    annotations.hasWarning('/Test/Pipeline', Match.stringLikeRegexp('no environment requires approval'));
+  });
+
+  it('with requireApproval: true on the first environment: an approval before it, with a warning', () => {
+    // GIVEN dev (approval) -> prod (default approval)
+    const { stack, pipeline, template, annotations } = synth({ environments: [{ name: 'dev', requireApproval: true }, { name: 'prod' }] });
+    // THEN both stages start with an approval; the first one is flagged
+    const approvals = allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval');
+    expect(approvals.map(a => [a.stage, a.action.RunOrder])).toEqual([['Deploy-dev', 1], ['Deploy-prod', 1]]);
+    expect(approvals[0].action.Configuration).toEqual(expect.objectContaining({
+      NotificationArn: stack.resolve(pipeline.approvalTopic!.topicArn),
+      CustomData: 'Deploy to dev.',
+    }));
+    expect(stageNamed(template, 'Deploy-dev').Actions.map((a: any) => [a.Name, a.RunOrder])).toEqual([['Approve', 1], ['Deploy', 2]]);
+    annotations.hasWarning('/Test/Pipeline', Match.stringLikeRegexp('environments\\[0\\]\\.requireApproval'));
+    annotations.hasNoWarning('/Test/Pipeline', Match.stringLikeRegexp('no environment requires approval'));
+  });
+
+  it('with a single environment: no approval, no approval topic, no warning; the environment is production', () => {
+    // GIVEN only prod
+    const { pipeline, template, annotations } = synth({ environments: [{ name: 'prod' }] });
+    // THEN
+    expect(stagesOf(template).map(st => st.Name)).toEqual(['Source', 'Build', 'Deploy-prod']);
+    expect(allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval')).toEqual([]);
+    expect(pipeline.approvalTopic).toBeUndefined();
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    annotations.hasNoWarning('*', Match.stringLikeRegexp('approval'));
+    expect(pipeline.environments.map(e => e.production)).toEqual([true]);
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Repository, removal policy and architecture options
+// ---------------------------------------------------------------------------
+
+describe('EcsCiCdPipeline options', () => {
+  it('with KMS repository encryption, imageRetentionCount 50, RemovalPolicy.DESTROY and ARM64', () => {
+    // GIVEN the options on a one-environment pipeline
+    const { stack, pipeline, template } = synth({
+      environments: [{ name: 'dev' }],
+      repositoryEncryption: ecr.RepositoryEncryption.KMS,
+      imageRetentionCount: 50,
+      removalPolicy: RemovalPolicy.DESTROY,
+      cpuArchitecture: ecs.CpuArchitecture.ARM64,
+    });
+    // THEN the repository uses KMS (AWS managed key) and keeps 50 images
+    const text = new Capture();
+    template.hasResourceProperties('AWS::ECR::Repository', {
+      EncryptionConfiguration: { EncryptionType: 'KMS' },
+      LifecyclePolicy: { LifecyclePolicyText: text },
+    });
+    expect(JSON.parse(text.asString()).rules).toContainEqual(expect.objectContaining({
+      selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 50 },
+    }));
+    // AND the repository, bucket and key are deleted with the stack
+    template.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    // AND the image is built on ARM for an ARM task definition
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({ Type: 'ARM_CONTAINER', Image: 'aws/codebuild/amazonlinux2-aarch64-standard:3.0', PrivilegedMode: true }),
+      EncryptionKey: stack.resolve(pipeline.encryptionKey.keyArn),
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    });
+  });
+
+  it('with an existing repository: creates none and pushes there', () => {
+    // GIVEN an imported repository
+    let existing: ecr.IRepository | undefined;
+    const s = synth({ environments: [{ name: 'dev' }] }, stack => ({
+      repository: existing = ecr.Repository.fromRepositoryName(stack, 'Existing', 'shop'),
+    }));
+    // THEN no repository resource, the build pushes to 'shop'
+    s.template.resourceCountIs('AWS::ECR::Repository', 0);
+    expect(s.pipeline.repository).toBe(existing);
+    s.template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({
+        EnvironmentVariables: Match.arrayWith([{ Name: 'REPOSITORY_NAME', Type: 'PLAINTEXT', Value: 'shop' }]),
+      }),
+    });
+    const arn = s.stack.resolve(existing!.repositoryArn);
+    const statements = roleStatements(s, s.pipeline.imageBuild.project.role!);
+    expect(statements.filter(st => actionsOf(st).includes('ecr:PutImage')).flatMap(resourcesOf)).toEqual([arn]);
+  });
+
+  it.each([
+    ['imageRetentionCount', { imageRetentionCount: 10 }],
+    ['repositoryEncryption', { repositoryEncryption: ecr.RepositoryEncryption.KMS }],
+  ])('rejects %s combined with an existing repository', (_name, extra) => {
+    // GIVEN the invalid value / WHEN constructing / THEN the error names the prop
+    const stack = new Stack(new App(), 'Test');
+    expect(() => new EcsCiCdPipeline(stack, 'Pipeline', {
+      source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: CONNECTION_ARN }),
+      repository: ecr.Repository.fromRepositoryName(stack, 'Existing', 'shop'),
+      ...extra,
+    })).toThrow(/cannot be combined with repository/);
+  });
+
+  it.each<[string, Partial<EcsCiCdPipelineProps>, RegExp]>([
+    ['no environments', { environments: [] }, /^environments \(\[\]\)/],
+    ['a duplicate environment name', { environments: [{ name: 'dev' }, { name: 'DEV' }] }, /^environments\[1\]\.name \('DEV'\) duplicates environments\[0\]\.name/],
+    ['an invalid environment name', { environments: [{ name: 'dev_1' }] }, /^environments\[0\]\.name \('dev_1'\)/],
+    ['approvalEmails without an approval', { environments: [{ name: 'dev', approvalEmails: ['a@b.example'] }, { name: 'prod' }] }, /^environments\[0\]\.approvalEmails/],
+    ['an invalid approval e-mail', { environments: [{ name: 'dev' }, { name: 'prod', approvalEmails: ['ops'] }] }, /^environments\[1\]\.approvalEmails\[0\] \('ops'\)/],
+    ['an invalid notification e-mail', { notificationEmails: ['not an email'] }, /^notificationEmails\[0\]/],
+    ['imageRetentionCount 0', { imageRetentionCount: 0 }, /^imageRetentionCount \(0\)/],
+    ['an empty integration test command', { environments: [{ name: 'dev', integrationTestCommands: [''] }] }, /^environments\[0\]\.integrationTestCommands\[0\]/],
+  ])('rejects %s, naming the prop', (_what, props, message) => {
+    // GIVEN the invalid value / WHEN constructing / THEN the error names the prop
+    const stack = new Stack(new App(), 'Test');
+    expect(() => new EcsCiCdPipeline(stack, 'Pipeline', {
+      source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: CONNECTION_ARN }),
+      ...props,
+    })).toThrow(message);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The example app: IAM wildcard inventory and cdk-nag
+// ---------------------------------------------------------------------------
+
+/** Makes a logical id / rendered resource comparable across changes: no 'Shop' prefix, no hash, `<env>` for environment names. */
+function normalise(value: string): string {
+  return value
+    .replace(/[0-9A-F]{8}(?=[^0-9A-Za-z]|$)/g, '')
+    .replace(/(dev|staging|prod)(?=[A-Z}.>]|$)/g, '<env>')
+    .replace(/(^|[{<])Shop(?=[A-Z])/g, '$1');
+}
+
+const S3_OBJECT_READ = 's3:GetBucket*,s3:GetObject*,s3:List*';
+const S3_OBJECT_READ_WRITE = 's3:Abort*,s3:DeleteObject*,s3:GetBucket*,s3:GetObject*,s3:List*,s3:PutObject,s3:PutObjectLegalHold,s3:PutObjectRetention,s3:PutObjectTagging,s3:PutObjectVersionTagging';
+const CODEBUILD_REPORTS = 'codebuild:BatchPutCodeCoverages,codebuild:BatchPutTestCases,codebuild:CreateReport,codebuild:CreateReportGroup,codebuild:UpdateReport';
+const CODEBUILD_LOGS = 'logs:CreateLogGroup,logs:CreateLogStream,logs:PutLogEvents';
+const ARN_PREFIX = 'arn:${AWS::Partition}';
+const REGION_ACCOUNT = '${AWS::Region}:${AWS::AccountId}';
+
+/** [policy (normalised logical id), sorted actions, resource with a wildcard (normalised)]. */
+const EXPECTED_WILDCARDS: [string, string, string][] = [
+  // X-Ray write/sampling APIs have no resource-level permissions (daemon sidecar of every environment).
+  ['Env<env>TaskDefinitionTaskRoleDefaultPolicy', 'xray:GetSamplingRules,xray:GetSamplingStatisticSummaries,xray:GetSamplingTargets,xray:PutTelemetryRecords,xray:PutTraceSegments', '*'],
+  // ECR login for the image pull of the task set CodeDeploy starts: GetAuthorizationToken has no resource-level permissions.
+  ['Env<env>TaskDefinitionExecutionRoleDefaultPolicy', 'ecr:GetAuthorizationToken', '*'],
+  // CodeBuild test reports of the image build's own report groups (aws-cdk-lib grant).
+  ['ImageBuildProjectRoleDefaultPolicy', CODEBUILD_REPORTS, `${ARN_PREFIX}:codebuild:${REGION_ACCOUNT}:report-group/\${ImageBuildProject}-*`],
+  // docker login: ecr:GetAuthorizationToken has no resource-level permissions.
+  ['ImageBuildProjectRoleDefaultPolicy', 'ecr:GetAuthorizationToken', '*'],
+  // Reading the environments' task definitions: ecs:DescribeTaskDefinition has no resource-level permissions.
+  ['ImageBuildProjectRoleDefaultPolicy', 'ecs:DescribeTaskDefinition', '*'],
+  // Log streams of the image build's own log group (aws-cdk-lib grant).
+  ['ImageBuildProjectRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${ImageBuildProject}:*`],
+  // Reads the source artifact and writes the deploy artifact: objects of the pipeline's own bucket.
+  ['ImageBuildProjectRoleDefaultPolicy', S3_OBJECT_READ_WRITE, '<ArtifactBucket.Arn>/*'],
+  // CodeBuild in a VPC manages its ENIs: these EC2 APIs have no resource-level permissions (aws-cdk-lib grant).
+  ['IntegrationTests<env>PolicyDocument', 'ec2:CreateNetworkInterface,ec2:DeleteNetworkInterface,ec2:DescribeDhcpOptions,ec2:DescribeNetworkInterfaces,ec2:DescribeSecurityGroups,ec2:DescribeSubnets,ec2:DescribeVpcs', '*'],
+  // CodeBuild test reports of the integration-test project's own report groups (aws-cdk-lib grant).
+  ['IntegrationTests<env>RoleDefaultPolicy', CODEBUILD_REPORTS, `${ARN_PREFIX}:codebuild:${REGION_ACCOUNT}:report-group/\${IntegrationTests<env>}-*`],
+  // ENI permission for CodeBuild in the VPC, conditioned on the VPC's subnets (aws-cdk-lib grant).
+  ['IntegrationTests<env>RoleDefaultPolicy', 'ec2:CreateNetworkInterfacePermission', `${ARN_PREFIX}:ec2:${REGION_ACCOUNT}:network-interface/*`],
+  // Log streams of the integration-test project's own log group (aws-cdk-lib grant).
+  ['IntegrationTests<env>RoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${IntegrationTests<env>}:*`],
+  // Reads the source artifact (checked-out tests): objects of the pipeline's own bucket.
+  ['IntegrationTests<env>RoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
+  // CodeDeploy ECS action registers the rendered task definition: no resource-level permissions.
+  ['PipelineDeploy<env>DeployCodePipelineActionRoleDefaultPolicy', 'ecs:RegisterTaskDefinition', '*'],
+  // CodeDeploy ECS action passes the task's roles; conditioned on iam:PassedToService ecs-tasks (asserted below).
+  ['PipelineDeploy<env>DeployCodePipelineActionRoleDefaultPolicy', 'iam:PassRole', '*'],
+  // CodeDeploy ECS action reads the deploy artifact: objects of the pipeline's own bucket.
+  ['PipelineDeploy<env>DeployCodePipelineActionRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
+  // The pipeline role moves artifacts: objects of its own bucket.
+  ['PipelineRoleDefaultPolicy', S3_OBJECT_READ_WRITE, '<ArtifactBucket.Arn>/*'],
+  // The connection source action writes the source artifact: objects of the pipeline's own bucket.
+  ['PipelineSourceCodePipelineActionRoleDefaultPolicy', S3_OBJECT_READ_WRITE, '<ArtifactBucket.Arn>/*'],
+  // CodeStarSourceConnection sets the object ACL of the source artifact it uploads (aws-cdk-lib grant).
+  ['PipelineSourceCodePipelineActionRoleDefaultPolicy', 's3:PutObjectAcl,s3:PutObjectVersionAcl', '<ArtifactBucket.Arn>/*'],
+];
+
+describe('the example app (examples/app.ts)', () => {
+  describe('IAM', () => {
+    let shop: ShopPipelineStack;
+    let template: Template;
+    beforeAll(() => {
+      // GIVEN the README's example stack in a fresh App
+      shop = new ShopPipelineStack(new App(), 'Shop');
+      template = Template.fromStack(shop);
+    });
+
+    it('grants wildcard resources only where pinned (a new wildcard fails this test)', () => {
+      // WHEN every (actions, resource) pair with a '*' in the resource is collected and normalised
+      const actual = [...new Set(wildcardGrants(shop).map(g =>
+        [normalise(g.policy), [...g.actions].sort().join(','), normalise(g.resource)].join(' | ')))].sort();
+      // THEN it is exactly the pinned inventory
+      expect(actual).toEqual(EXPECTED_WILDCARDS.map(e => e.join(' | ')).sort());
+    });
+
+    it('conditions every iam:PassRole on Resource \'*\' on iam:PassedToService ecs-tasks.amazonaws.com', () => {
+      // THEN (on the synthesis of beforeAll)
+      const passRoles = allowStatements(shop).filter(st => st.actions.includes('iam:PassRole'));
+      expect(passRoles.length).toBeGreaterThan(0);
+      for (const st of passRoles) {
+        expect(st.actions).toEqual(['iam:PassRole']);
+        expect(st.condition).toEqual({ StringEqualsIfExists: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com'] } });
+      }
+    });
+
+    it('never allows Action \'*\' or a whole service (\'service:*\') in an IAM policy', () => {
+      // THEN no identity policy statement (Allow or Deny, Action or NotAction) is a service-wide wildcard
+      const documents = [
+        ...Object.entries<any>(template.findResources('AWS::IAM::Policy')).map(([id, r]) => [id, r.Properties.PolicyDocument]),
+        ...Object.entries<any>(template.findResources('AWS::IAM::ManagedPolicy')).map(([id, r]) => [id, r.Properties.PolicyDocument]),
+        ...Object.entries<any>(template.findResources('AWS::IAM::Role')).flatMap(([id, r]) =>
+          (r.Properties.Policies ?? []).map((p: any) => [id, p.PolicyDocument])),
+      ];
+      expect(documents.length).toBeGreaterThan(20);
+      const offending = documents.flatMap(([id, doc]) => (doc.Statement as any[])
+        .flatMap(actionsOf)
+        .filter(a => a === '*' || /^[a-z0-9-]+:\*$/i.test(a))
+        .map(a => `${id}: ${a}`));
+      expect(offending).toEqual([]);
+    });
+
+    it('has service-wide actions only in the key policy (account root) and the bucket\'s TLS-only Deny', () => {
+      // THEN across every resource of the template, the only '<service>:*' statements are those two
+      const found: string[] = [];
+      const walk = (id: string, type: string, value: any): void => {
+        if (Array.isArray(value)) { value.forEach(v => walk(id, type, v)); return; }
+        if (!value || typeof value !== 'object') { return; }
+        if (Array.isArray(value.Statement)) {
+          for (const st of value.Statement) {
+            for (const a of actionsOf(st).filter(x => x === '*' || /:\*$/.test(x))) {
+              found.push(`${type} ${st.Effect} ${a}`);
+            }
+          }
+        }
+        Object.values(value).forEach(v => walk(id, type, v));
+      };
+      for (const [id, resource] of Object.entries<any>(template.toJSON().Resources)) { walk(id, resource.Type, resource.Properties); }
+      expect(found.sort()).toEqual(['AWS::KMS::Key Allow kms:*', 'AWS::S3::BucketPolicy Deny s3:*']);
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Action: 'kms:*',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+          })]),
+        },
+      });
+    });
+  });
+
+  it('has no unsuppressed cdk-nag AwsSolutions errors or warnings', () => {
+    // GIVEN the example stack in its own App (cdk-nag is an aspect: it must run on a fresh synthesis)
+    const shop = new ShopPipelineStack(new App(), 'Shop');
+    // WHEN AwsSolutionsChecks runs
+    const findings = nagFindings(shop);
+    // THEN nothing is reported (the failure message lists every finding)
+    expect(findings.map(f => `${f.level} ${f.path}: ${f.message}`)).toEqual([]);
+  });
+});
