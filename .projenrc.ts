@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, DependencyType, javascript } from 'projen';
 
 /**
  * Versions CI proves the library with. They are chosen together (see README "Versions"):
@@ -30,7 +30,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
   peerDependencyOptions: { pinnedDevDependency: false },
   devDeps: [
     `aws-cdk-lib@${CDK_DEV_VERSION}`,
-    'constructs@10.5.1',
     'cdk-nag@2.38.2',
     '@aws-cdk/integ-runner@2.197.10',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
@@ -76,6 +75,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     compilerOptions: {},
   },
 });
+
+// The dev copy of constructs (projen drops it when the peer is set, npm then installs it only
+// implicitly as aws-cdk-lib's peer).
+project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 
 // projen's lockfile pulls unrs-resolver 1.13.0, whose platform bindings were never published:
 // `npm ci` then fails on a fresh machine (TOOLCHAIN.md, "Traps").
