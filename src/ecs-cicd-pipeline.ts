@@ -401,9 +401,14 @@ export class EcsCiCdPipeline extends Construct {
     acknowledge(this.artifactBucket, 'AwsSolutions-S1',
       'Only the pipeline and its actions use the artifact bucket; object-level auditing belongs in the account\'s CloudTrail data events.');
     acknowledgeWildcards(this.pipeline,
-      'The CodeDeploy ECS action needs ecs:RegisterTaskDefinition (no resource-level permissions) and iam:PassRole on Resource::* '
-      + '(conditioned on iam:PassedToService ecs-tasks.amazonaws.com by aws-cdk-lib); the other wildcards are objects of the pipeline\'s own artifact bucket and key.',
-      ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, 'Action::s3:PutObjectAcl', 'Action::s3:PutObjectVersionAcl']);
+      'aws-cdk-lib grants the pipeline and its action roles object-level access to the pipeline\'s own artifact bucket and key (<bucket>/*, s3:GetObject*, kms:GenerateDataKey*, ...).',
+      [...BUCKET_AND_KEY_GRANTS, 'Action::s3:PutObjectAcl', 'Action::s3:PutObjectVersionAcl']);
+    for (const role of this.pipeline.node.findAll().filter(c => c.node.path.endsWith('/Deploy/CodePipelineActionRole'))) {
+      acknowledgeWildcards(role,
+        'The CodeDeploy ECS action needs ecs:RegisterTaskDefinition (no resource-level permissions) and iam:PassRole on Resource::*, '
+        + 'which aws-cdk-lib conditions on iam:PassedToService ecs-tasks.amazonaws.com.',
+        ['Resource::\\*']);
+    }
   }
 }
 
