@@ -576,3 +576,25 @@ describe('renderImageBuildSpec: bootstrap revisions', () => {
     expect(app.dockerLabels).toEqual({ team: 'shop' });
   });
 });
+
+describe('renderImageBuildSpec: capacity provider strategy', () => {
+  test('the AppSpec repeats the service\'s strategy, so CodeDeploy does not drop it (aws/containers-roadmap#1752)', () => {
+    // GIVEN an environment on FARGATE + FARGATE_SPOT
+    const spec = renderImageBuildSpec({
+      ...BASE_OPTIONS,
+      environments: [{
+        ...ENVIRONMENTS[0],
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 1, weight: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 4 }],
+      }],
+    });
+    // WHEN the build runs
+    const result = runBuild(spec);
+    // THEN the AppSpec lists the strategy with explicit base and weight
+    expect(result.succeeded).toBe(true);
+    const appSpec = parseYaml(fs.readFileSync(path.join(result.artifactDir, 'appspec-dev.yaml'), 'utf8'));
+    expect(appSpec.Resources[0].TargetService.Properties.CapacityProviderStrategy).toEqual([
+      { CapacityProvider: 'FARGATE', Base: 1, Weight: 1 },
+      { CapacityProvider: 'FARGATE_SPOT', Base: 0, Weight: 4 },
+    ]);
+  });
+});

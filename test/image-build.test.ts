@@ -113,7 +113,15 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
     expect(appSpec.Resources).toEqual([{
       TargetService: {
         Type: 'AWS::ECS::Service',
-        Properties: { TaskDefinition: '<TASK_DEFINITION>', LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 3000 } },
+        Properties: {
+          TaskDefinition: '<TASK_DEFINITION>',
+          LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 3000 },
+          // The service's strategy (non-production default), so CodeDeploy keeps Spot.
+          CapacityProviderStrategy: [
+            { CapacityProvider: 'FARGATE', Base: 1, Weight: 1 },
+            { CapacityProvider: 'FARGATE_SPOT', Base: 0, Weight: 4 },
+          ],
+        },
       },
     }]);
     const smokeTestArn = show(built.stack.resolve(built.service.smokeTest!.function.functionArn));

@@ -23,6 +23,11 @@ export interface BuildSpecEnvironment {
   readonly containerPort: number;
   /** CodeDeploy lifecycle hooks: lifecycle event name -> Lambda function ARN (or token). */
   readonly hooks?: { [lifecycleEvent: string]: string };
+  /**
+   * The service's capacity provider strategy. CodeDeploy removes the strategy from the service
+   * when the AppSpec omits it (aws/containers-roadmap#1752), so it is repeated in the AppSpec.
+   */
+  readonly capacityProviderStrategy?: Array<{ readonly capacityProvider: string; readonly base?: number; readonly weight?: number }>;
 }
 
 export interface ImageBuildSpecOptions {
@@ -345,6 +350,13 @@ function renderAppSpec(env: BuildSpecEnvironment): string {
         Properties: {
           TaskDefinition: '<TASK_DEFINITION>',
           LoadBalancerInfo: { ContainerName: env.containerName, ContainerPort: env.containerPort },
+          ...(env.capacityProviderStrategy?.length ? {
+            CapacityProviderStrategy: env.capacityProviderStrategy.map(s => ({
+              CapacityProvider: s.capacityProvider,
+              Base: s.base ?? 0,
+              Weight: s.weight ?? 0,
+            })),
+          } : {}),
         },
       },
     }],

@@ -152,6 +152,7 @@ export class ImageBuild extends Construct {
           containerName: env.containerName,
           containerPort: env.containerPort,
           hooks: env.appSpecHooks,
+          capacityProviderStrategy: env.capacityProviderStrategies,
         })),
       })),
     });

@@ -128,6 +128,8 @@ export class BlueGreenFargateService extends Construct {
   public readonly containerName: string;
   /** Port of the application container. */
   public readonly containerPort: number;
+  /** The capacity provider strategy of the service (repeated in every deployment's AppSpec). */
+  public readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   /** Whether this environment is treated as production. */
   public readonly production: boolean;
   /** Name of the environment. */
@@ -152,6 +154,7 @@ export class BlueGreenFargateService extends Construct {
       enableFargateCapacityProviders: true,
     });
     const capacityProviderStrategies = props.capacityProviderStrategies ?? defaultCapacityProviderStrategy(s.production);
+    this.capacityProviderStrategies = capacityProviderStrategies;
     if (this.cluster instanceof ecs.Cluster && !props.cluster) {
       this.cluster.addDefaultCapacityProviderStrategy(capacityProviderStrategies);
     }

@@ -1,0 +1,20 @@
+/**
+ * integ: HTTPS with an ACM certificate: 443 production listener, 8443 test listener, HTTP 80
+ * redirect, an internal ALB reachable from the VPC only.
+ */
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { BlueGreenFargateService } from '../src';
+
+const app = new App();
+const stack = new Stack(app, 'EcsCiCdHttps');
+const certificate = acm.Certificate.fromCertificateArn(stack, 'Certificate',
+  'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555');
+new BlueGreenFargateService(stack, 'Web', {
+  certificate,
+  internetFacing: false,
+  production: true,
+  healthCheckPath: '/healthz',
+});
+new IntegTest(app, 'Https', { testCases: [stack] });
