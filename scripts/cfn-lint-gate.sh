@@ -20,7 +20,14 @@ templates=(cdk.out/*.template.json)
 for dir in test/*.snapshot; do
   [ -d "$dir" ] || continue
   for t in "$dir"/*.template.json; do
-    [ -e "$t" ] && templates+=("$t")
+    [ -e "$t" ] || continue
+    # integ-tests-alpha's assertion stack has no resources when a scenario makes no deployed
+    # assertions; the CDK CLI skips such empty stacks, so there is nothing CloudFormation would see.
+    if [[ "$t" == *DeployAssert*.template.json ]] && ! grep -q '"Resources"' "$t"; then
+      echo "  $t: skipped (empty integ-tests assertion stack, never deployed)"
+      continue
+    fi
+    templates+=("$t")
   done
 done
 

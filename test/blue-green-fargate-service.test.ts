@@ -693,6 +693,15 @@ describe('existing network', () => {
     Annotations.fromStack(stack).hasWarning('/TestStack/Svc', Match.stringLikeRegexp('vpc is ignored because cluster is given'));
   });
 
+  test('natGateways with a passed-in vpc: warns that it is ignored', () => {
+    // GIVEN
+    // (annotations only: synthesizing the template first would run the cluster's aspect twice)
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', { vpc: new ec2.Vpc(stack, 'GivenVpc', { maxAzs: 2, natGateways: 1 }), natGateways: 2 });
+    // THEN
+    Annotations.fromStack(stack).hasWarning('/TestStack/Svc', Match.stringLikeRegexp('natGateways \\(2\\) is ignored because a vpc or cluster is given'));
+  });
+
   test('a passed-in vpc: no new VPC, the service and its cluster live in the given one', () => {
     // GIVEN / WHEN
     const { stack, service, template } = build(s => ({ vpc: new ec2.Vpc(s, 'SharedVpc', { maxAzs: 2, natGateways: 1 }) }));

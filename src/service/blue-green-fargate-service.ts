@@ -147,6 +147,9 @@ export class BlueGreenFargateService extends Construct {
     if (props.cluster && props.vpc) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcIgnored', 'vpc is ignored because cluster is given: the cluster\'s VPC is used');
     }
+    if ((props.cluster || props.vpc) && props.natGateways !== undefined) {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because a vpc or cluster is given`);
+    }
     this.vpc = props.cluster?.vpc ?? props.vpc ?? createDefaultVpc(this, 'Vpc', props.natGateways ?? 1);
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
