@@ -168,7 +168,7 @@ export class EcsCiCdPipeline extends Construct {
   public readonly artifactBucket: s3.IBucket;
   /** The KMS key of the artifact bucket, the build and the topics. */
   public readonly encryptionKey: kms.IKey;
-  /** Integration-test projects by environment name. */
+  /** Integration-test projects by environment name (environments in the same VPC share one). */
   public readonly integrationTests: { [environment: string]: codebuild.IProject };
 
   constructor(scope: Construct, id: string, props: EcsCiCdPipelineProps) {
@@ -255,7 +255,7 @@ export class EcsCiCdPipeline extends Construct {
       ],
     });
 
-    this.integrationTests = {};
+    this.integrationTests = this.createIntegrationTests(envs);
     envs.forEach((env, i) => {
       const service = this.environments[i];
       const stageActions: codepipeline.IAction[] = [];
@@ -279,14 +279,17 @@ export class EcsCiCdPipeline extends Construct {
         taskDefinitionTemplateFile: buildOutput.atPath(`taskdef-${env.name}.json`),
         containerImageInputs: [{ input: buildOutput, taskDefinitionPlaceholder: 'IMAGE1_NAME' }],
       }));
-      if (env.integrationTestCommands?.length) {
-        const project = this.createIntegrationTests(env, service);
-        this.integrationTests[env.name] = project;
+      const tests = this.integrationTests[env.name];
+      if (tests) {
         stageActions.push(new actions.CodeBuildAction({
           actionName: 'IntegrationTests',
           runOrder: 3,
-          project,
+          project: tests,
           input: sourceOutput,
+          environmentVariables: {
+            SERVICE_URL: { value: service.url },
+            ENVIRONMENT_NAME: { value: env.name },
+          },
         }));
       }
       this.pipeline.addStage({ stageName: `Deploy-${env.name}`, actions: stageActions });
@@ -372,29 +375,52 @@ export class EcsCiCdPipeline extends Construct {
     return topic;
   }
 
-  private createIntegrationTests(env: EnvironmentOptions, service: BlueGreenFargateService): codebuild.PipelineProject {
-    const project = new codebuild.PipelineProject(this, `IntegrationTests-${env.name}`, {
-      description: `Integration tests against ${env.name} (${service.environmentName})`,
-      vpc: service.vpc,
-      subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-      encryptionKey: this.encryptionKey,
-      timeout: Duration.minutes(30),
-      environmentVariables: {
-        SERVICE_URL: { value: service.url },
-        ENVIRONMENT_NAME: { value: env.name },
-      },
-      buildSpec: codebuild.BuildSpec.fromObject({
-        version: '0.2',
-        env: { shell: 'bash' },
-        phases: { build: { commands: ['echo "Integration tests against $SERVICE_URL"', ...env.integrationTestCommands!] } },
-      }),
+  /**
+   * One integration-test project per VPC, shared by the environments in it: the action passes
+   * `SERVICE_URL` and `ENVIRONMENT_NAME`, and each environment's commands run only for it. (A
+   * project per environment would cost 5 resources each and push ten environments past
+   * CloudFormation's 500.)
+   */
+  private createIntegrationTests(envs: EnvironmentOptions[]): { [environment: string]: codebuild.IProject } {
+    const byVpc = new Map<ec2.IVpc, number[]>();
+    envs.forEach((env, i) => {
+      if (!env.integrationTestCommands?.length) { return; }
+      const vpc = this.environments[i].vpc;
+      byVpc.set(vpc, [...(byVpc.get(vpc) ?? []), i]);
     });
-    acknowledgeWildcards(project,
-      'CodeBuild in a VPC needs ec2:CreateNetworkInterface/Describe* on Resource::* and CreateNetworkInterfacePermission on network-interface/* '
-      + '(aws-cdk-lib grants, no narrower resource exists); log group, report group, artifact objects and key actions are the project\'s own.',
-      ['Resource::\\*', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
-    return project;
+    const out: { [environment: string]: codebuild.IProject } = {};
+    [...byVpc.entries()].forEach(([vpc, indexes], n) => {
+      const names = indexes.map(i => envs[i].name);
+      const commands = indexes.flatMap(i => envs[i].integrationTestCommands!.map(command =>
+        `if [ "$ENVIRONMENT_NAME" = '${envs[i].name}' ]; then\n${command}\nfi`));
+      const project = new codebuild.PipelineProject(this, n === 0 ? 'IntegrationTests' : `IntegrationTests${n + 1}`, {
+        description: `Integration tests against ${names.join(', ')}`.slice(0, 255),
+        vpc,
+        subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+        encryptionKey: this.encryptionKey,
+        timeout: Duration.minutes(30),
+        buildSpec: codebuild.BuildSpec.fromObject({
+          version: '0.2',
+          env: { shell: 'bash' },
+          phases: {
+            build: {
+              commands: [
+                `case "$ENVIRONMENT_NAME" in ${names.map(name => `'${name}'`).join('|')}) ;; *) echo "Unknown ENVIRONMENT_NAME '$ENVIRONMENT_NAME'" >&2; exit 1;; esac`,
+                'echo "Integration tests of $ENVIRONMENT_NAME against $SERVICE_URL"',
+                ...commands,
+              ],
+            },
+          },
+        }),
+      });
+      acknowledgeWildcards(project,
+        'CodeBuild in a VPC needs ec2:CreateNetworkInterface/Describe* on Resource::* and CreateNetworkInterfacePermission on network-interface/* '
+        + '(aws-cdk-lib grants, no narrower resource exists); log group, report group, artifact objects and key actions are the project\'s own.',
+        ['Resource::\\*', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
+      names.forEach(name => out[name] = project);
+    });
+    return out;
   }
 
   private addNagSuppressions(): void {

@@ -586,7 +586,7 @@ describe('EcsCiCdPipeline with a custom environment list', () => {
   });
 
   describe('integration tests on staging', () => {
-    it('run in a CodeBuild project inside staging\'s VPC with SERVICE_URL = staging\'s production URL', () => {
+    it('run in a CodeBuild project inside staging\'s VPC; the action sets SERVICE_URL = staging\'s production URL', () => {
       // THEN (on the synthesis of beforeAll)
       const staging = pipeline.environments[1];
       expect(Object.keys(pipeline.integrationTests)).toEqual(['staging']);
@@ -598,19 +598,23 @@ describe('EcsCiCdPipeline with a custom environment list', () => {
         Subnets: stack.resolve(staging.vpc.privateSubnets.map(sn => sn.subnetId)),
         SecurityGroupIds: expect.any(Array),
       });
-      const serviceUrl = props.Environment.EnvironmentVariables.find((v: any) => v.Name === 'SERVICE_URL');
-      expect(serviceUrl).toEqual({ Name: 'SERVICE_URL', Type: 'PLAINTEXT', Value: stack.resolve(staging.url) });
-      // ... which is staging's load balancer DNS name.
-      expect(JSON.stringify(serviceUrl.Value)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, staging.loadBalancer), 'DNSName'] }));
       expect(props.EncryptionKey).toEqual(stack.resolve(pipeline.encryptionKey.keyArn));
+      // The action's environment variables (a JSON string with tokens) carry the URL of staging's load balancer.
+      const action = allActions(template).find(a => a.action.Name === 'IntegrationTests')!.action;
+      const variables = JSON.stringify(action.Configuration.EnvironmentVariables);
+      expect(variables).toContain('SERVICE_URL');
+      expect(variables).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, staging.loadBalancer), 'DNSName'] }));
+      expect(variables).toMatch(/ENVIRONMENT_NAME.*staging/);
     });
 
-    it('run the given commands', () => {
+    it('run the given commands, each only for its environment', () => {
       // THEN (on the synthesis of beforeAll)
       template.hasResourceProperties('AWS::CodeBuild::Project', {
         VpcConfig: Match.anyValue(),
         Source: Match.objectLike({
-          BuildSpec: Match.serializedJson(Match.objectLike({ phases: { build: { commands: Match.arrayWith(COMMANDS) } } })),
+          BuildSpec: Match.serializedJson(Match.objectLike({
+            phases: { build: { commands: Match.arrayWith(COMMANDS.map(c => `if [ "$ENVIRONMENT_NAME" = 'staging' ]; then\n${c}\nfi`)) } },
+          })),
         }),
       });
     });
@@ -806,15 +810,15 @@ const EXPECTED_WILDCARDS: [string, string, string][] = [
   // Reads the source artifact and writes the deploy artifact: objects of the pipeline's own bucket.
   ['ImageBuildProjectRoleDefaultPolicy', S3_OBJECT_READ_WRITE, '<ArtifactBucket.Arn>/*'],
   // CodeBuild in a VPC manages its ENIs: these EC2 APIs have no resource-level permissions (aws-cdk-lib grant).
-  ['IntegrationTests<env>PolicyDocument', 'ec2:CreateNetworkInterface,ec2:DeleteNetworkInterface,ec2:DescribeDhcpOptions,ec2:DescribeNetworkInterfaces,ec2:DescribeSecurityGroups,ec2:DescribeSubnets,ec2:DescribeVpcs', '*'],
+  ['IntegrationTestsPolicyDocument', 'ec2:CreateNetworkInterface,ec2:DeleteNetworkInterface,ec2:DescribeDhcpOptions,ec2:DescribeNetworkInterfaces,ec2:DescribeSecurityGroups,ec2:DescribeSubnets,ec2:DescribeVpcs', '*'],
   // CodeBuild test reports of the integration-test project's own report groups (aws-cdk-lib grant).
-  ['IntegrationTests<env>RoleDefaultPolicy', CODEBUILD_REPORTS, `${ARN_PREFIX}:codebuild:${REGION_ACCOUNT}:report-group/\${IntegrationTests<env>}-*`],
+  ['IntegrationTestsRoleDefaultPolicy', CODEBUILD_REPORTS, `${ARN_PREFIX}:codebuild:${REGION_ACCOUNT}:report-group/\${IntegrationTests}-*`],
   // ENI permission for CodeBuild in the VPC, conditioned on the VPC's subnets (aws-cdk-lib grant).
-  ['IntegrationTests<env>RoleDefaultPolicy', 'ec2:CreateNetworkInterfacePermission', `${ARN_PREFIX}:ec2:${REGION_ACCOUNT}:network-interface/*`],
+  ['IntegrationTestsRoleDefaultPolicy', 'ec2:CreateNetworkInterfacePermission', `${ARN_PREFIX}:ec2:${REGION_ACCOUNT}:network-interface/*`],
   // Log streams of the integration-test project's own log group (aws-cdk-lib grant).
-  ['IntegrationTests<env>RoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${IntegrationTests<env>}:*`],
+  ['IntegrationTestsRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${IntegrationTests}:*`],
   // Reads the source artifact (checked-out tests): objects of the pipeline's own bucket.
-  ['IntegrationTests<env>RoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
+  ['IntegrationTestsRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
   // CodeDeploy ECS action registers the rendered task definition: no resource-level permissions.
   ['PipelineDeploy<env>DeployCodePipelineActionRoleDefaultPolicy', 'ecs:RegisterTaskDefinition', '*'],
   // CodeDeploy ECS action passes the task's roles; conditioned on iam:PassedToService ecs-tasks (asserted below).
