@@ -914,3 +914,19 @@ describe('the example app (examples/app.ts)', () => {
     expect(findings.map(f => `${f.level} ${f.path}: ${f.message}`)).toEqual([]);
   });
 });
+
+describe('size limits', () => {
+  it('eleven environments fit one stack and one inline buildspec', () => {
+    // GIVEN the most environments one stack holds, with unit tests
+    const stack = new Stack(new App(), 'Eleven');
+    // WHEN / THEN synthesis succeeds (under 500 resources, the buildspec under CodeBuild's 25,600 characters)
+    const pipeline = new EcsCiCdPipeline(stack, 'Shop', {
+      source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc' }),
+      unitTestCommands: ['npm ci', 'npm test'],
+      environments: Array.from({ length: 11 }, (_, i) => ({ name: `environment-${i + 1}` })),
+    });
+    const resources = Object.keys(Template.fromStack(stack).toJSON().Resources).length;
+    expect(resources).toBeLessThanOrEqual(500);
+    expect(pipeline.environments).toHaveLength(11);
+  });
+});

@@ -340,7 +340,7 @@ describe('renderImageBuildSpec: object shape', () => {
     const resolved = stack.resolve(codebuild.BuildSpec.fromObject(spec).toBuildSpec(stack));
     expect(resolved['Fn::Join']).toBeDefined();
     const [separator, parts] = resolved['Fn::Join'] as [string, unknown[]];
-    expect(parts.filter((p) => typeof p !== 'string')).toEqual([{ Ref: 'DevFamily' }, { Ref: 'DevFamily' }]);
+    expect(parts.filter((p) => typeof p !== 'string')).toEqual([{ Ref: 'DevFamily' }]);
     const deployed = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'shop-dev-task')).join(separator));
 
     // THEN the deployed buildspec describes that family
@@ -445,7 +445,7 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   test.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('appspec-%s.yaml is valid YAML for the ECS blue/green deployment', (name, env) => {
     const text = fs.readFileSync(path.join(happy.artifactDir, `appspec-${name}.yaml`), 'utf8');
     const appspec = parseYaml(text);
-    expect(text).toMatch(/"version": 0\.0,/);
+    expect(text).toMatch(/"version":0\.0,/);
     expect(appspec.version).toBe(0);
     expect(appspec.Resources).toEqual([{
       TargetService: {
@@ -466,8 +466,8 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   test('hooks are emitted in lifecycle order', () => {
     const hooks = { AfterAllowTraffic: 'arn:c', BeforeInstall: 'arn:a', AfterAllowTestTraffic: 'arn:b' };
     const spec = renderImageBuildSpec({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], hooks }] });
-    const command: string = spec.phases.post_build.commands.find((c: string) => c.includes('appspec-dev.yaml <<'));
-    const body = command.split('\n').slice(2, -1).join('\n');
+    const command: string = spec.phases.post_build.commands.find((c: string) => c.includes('> deploy-artifacts/appspec-dev.yaml'));
+    const body = /^printf '%s\\n' '(.*)' > deploy-artifacts\/appspec-dev\.yaml/.exec(command)![1];
     expect(parseYaml(body).Hooks).toEqual([{ BeforeInstall: 'arn:a' }, { AfterAllowTestTraffic: 'arn:b' }, { AfterAllowTraffic: 'arn:c' }]);
   });
 

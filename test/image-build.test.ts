@@ -50,11 +50,11 @@ function phaseText(spec: any, phase: 'pre_build' | 'build' | 'post_build'): stri
   return spec.phases[phase].commands.join('\n');
 }
 
-/** The AppSpec the build writes for `environment` (JSON, a valid YAML document, in a quoted heredoc). */
+/** The AppSpec the build writes for `environment` (compact JSON, a valid YAML document, single-quoted for printf). */
 function appSpecOf(spec: any, environment: string): any {
-  const heredoc = new RegExp(`cat > deploy-artifacts/appspec-${environment}\\.yaml <<'APPSPEC'\\n([\\s\\S]*?)\\nAPPSPEC`);
-  const match = heredoc.exec(phaseText(spec, 'post_build'));
-  if (!match) { throw new Error(`no appspec-${environment}.yaml heredoc in post_build`); }
+  const printf = new RegExp(`printf '%s\\\\n' '(.*)' > deploy-artifacts/appspec-${environment}\\.yaml`);
+  const match = printf.exec(phaseText(spec, 'post_build'));
+  if (!match) { throw new Error(`no appspec-${environment}.yaml in post_build`); }
   return JSON.parse(match[1]);
 }
 
@@ -292,6 +292,12 @@ describe('ImageBuild rejects invalid props, naming the prop', () => {
   it.each([['1ST'], ['NODE-ENV'], ['A B'], ['']])('buildArgs key %j', (key) => {
     // GIVEN the invalid value / WHEN constructing / THEN the error names the prop
     expect(create({ buildArgs: { [key]: 'x' } })).toThrow(/buildArgs\['.*'\] \('.*'\) must be a build argument name/);
+  });
+
+  it('a buildspec that would exceed CodeBuild\'s 25,600-character inline limit', () => {
+    // GIVEN unit test commands so long the deployed buildspec cannot fit / WHEN constructing / THEN
+    expect(create({ unitTestCommands: [`echo ${'x'.repeat(20_000)}`] }))
+      .toThrow(/^environments \(1\) make the image build's buildspec about \d+ characters once deployed; CodeBuild accepts at most 25600 inline/);
   });
 
   it('empty environments', () => {

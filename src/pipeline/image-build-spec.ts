@@ -308,19 +308,14 @@ export function renderImageBuildSpec(options: ImageBuildSpecOptions): { [key: st
     const source = `"$BUILD_WORK_DIR/describe-task-definition-${env.name}.json"`;
     const taskdefFile = `${dir}/taskdef-${env.name}.json`;
     const appspecFile = `${dir}/appspec-${env.name}.yaml`;
+    // One command per artifact, kept short: CodeBuild limits an inline buildspec to 25,600 characters.
     postBuild.push(
       lines(
-        `echo ${shellQuote(`[${env.name}] Rendering ${taskdefFile} from the latest ACTIVE revision of task definition family ${env.taskDefinitionFamily}`)}`,
         `aws ecs describe-task-definition --task-definition ${shellQuote(env.taskDefinitionFamily)} > ${source} \\`,
         `  || { echo ${shellQuote(`ERROR: [${env.name}] describe-task-definition failed`)} >&2; exit 1; }`,
         `python3 "$BUILD_HELPER" render-taskdef ${source} ${shellQuote(env.containerName)} ${taskdefFile}`,
       ),
-      lines(
-        `echo ${shellQuote(`[${env.name}] Writing ${appspecFile}`)}`,
-        `cat > ${appspecFile} <<'APPSPEC'`,
-        renderAppSpec(env),
-        'APPSPEC',
-      ),
+      `printf '%s\\n' ${shellQuote(renderAppSpec(env))} > ${appspecFile} && echo ${shellQuote(`Wrote ${appspecFile}`)}`,
     );
   }
   postBuild.push(lines('echo "Deploy artifacts for image $REPOSITORY_URI@$IMAGE_DIGEST:"', `ls -l ${dir}`));
@@ -364,8 +359,9 @@ function renderAppSpec(env: BuildSpecEnvironment): string {
   if (hooks.length > 0) {
     appSpec.Hooks = hooks;
   }
+  // Compact JSON (valid YAML): CodeBuild limits an inline buildspec to 25,600 characters.
   // CodeDeploy documents the AppSpec version as 0.0: keep that exact spelling.
-  return JSON.stringify(appSpec, undefined, 2).replace(/^ {2}"version": 0,$/m, '  "version": 0.0,');
+  return JSON.stringify(appSpec).replace(/^\{"version":0,/, '{"version":0.0,');
 }
 
 function validateOptions(options: ImageBuildSpecOptions): void {

@@ -123,6 +123,22 @@ export class ImageBuild extends Construct {
       throw new Error('environments (0) must list at least one BlueGreenFargateService');
     }
 
+    const buildSpec = renderImageBuildSpec({
+      unitTestCommands: props.unitTestCommands,
+      dockerfile,
+      buildDirectory,
+      buildArgs: props.buildArgs,
+      scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
+      environments: props.environments.map(env => ({
+        name: env.environmentName,
+        taskDefinitionFamily: env.taskDefinition.family,
+        containerName: env.containerName,
+        containerPort: env.containerPort,
+        hooks: env.appSpecHooks,
+        capacityProviderStrategy: env.capacityProviderStrategies,
+      })),
+    });
+    checkInlineBuildSpecSize(buildSpec, props.environments.length);
     const arm = props.cpuArchitecture === ecs.CpuArchitecture.ARM64;
     this.project = new codebuild.PipelineProject(this, 'Project', {
       // CodeBuild descriptions are limited to 255 characters.
@@ -140,21 +156,7 @@ export class ImageBuild extends Construct {
         REPOSITORY_URI: { value: props.repository.repositoryUri },
         REPOSITORY_NAME: { value: props.repository.repositoryName },
       },
-      buildSpec: codebuild.BuildSpec.fromObject(renderImageBuildSpec({
-        unitTestCommands: props.unitTestCommands,
-        dockerfile,
-        buildDirectory,
-        buildArgs: props.buildArgs,
-        scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
-        environments: props.environments.map(env => ({
-          name: env.environmentName,
-          taskDefinitionFamily: env.taskDefinition.family,
-          containerName: env.containerName,
-          containerPort: env.containerPort,
-          hooks: env.appSpecHooks,
-          capacityProviderStrategy: env.capacityProviderStrategies,
-        })),
-      })),
+      buildSpec: codebuild.BuildSpec.fromObject(buildSpec),
     });
 
     // Least privilege: push/pull and read scan results on this one repository only.
@@ -176,4 +178,19 @@ export class ImageBuild extends Construct {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** CodeBuild rejects an inline buildspec longer than this (aws-cdk#14974). */
+const MAX_INLINE_BUILDSPEC = 25_600;
+
+/**
+ * Fails at synth when the buildspec would exceed CodeBuild's inline limit once CloudFormation has
+ * resolved its tokens (family names, function ARNs: counted at 128 characters each).
+ */
+function checkInlineBuildSpecSize(buildSpec: object, environments: number): void {
+  const estimate = JSON.stringify(buildSpec, undefined, 2).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(128)).length;
+  if (estimate > MAX_INLINE_BUILDSPEC) {
+    throw new Error(`environments (${environments}) make the image build's buildspec about ${estimate} characters once deployed; `
+      + `CodeBuild accepts at most ${MAX_INLINE_BUILDSPEC} inline: use fewer environments or fewer/shorter unitTestCommands and buildArgs`);
+  }
 }
