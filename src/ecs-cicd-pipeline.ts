@@ -100,7 +100,9 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
   readonly imageRetentionCount?: number;
 
   /**
-   * What happens to the repository and the artifact bucket when they leave the stack.
+   * What happens to the created repository, the artifact bucket and the pipeline's KMS key when
+   * they leave the stack. `DESTROY` also empties the repository; empty the versioned artifact
+   * bucket yourself before deleting the stack.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -438,36 +440,50 @@ export class EcsCiCdPipeline extends Construct {
   }
 }
 
+/**
+ * Every key of ContainerOptions and ImageBuildOptions. Typed as complete records, so a prop added
+ * to either interface fails compilation until it is listed here, instead of being silently dropped
+ * on its way from the pipeline to the services or the build.
+ */
+const CONTAINER_OPTION_KEYS: { [K in keyof Required<ContainerOptions>]: true } = {
+  containerName: true,
+  containerPort: true,
+  healthCheckPath: true,
+  cpu: true,
+  memoryLimitMiB: true,
+  cpuArchitecture: true,
+  environment: true,
+  secrets: true,
+  command: true,
+  containerHealthCheck: true,
+  xray: true,
+  xrayDaemonImage: true,
+  logRetention: true,
+  logEncryptionKey: true,
+  logRemovalPolicy: true,
+};
+const BUILD_OPTION_KEYS: { [K in keyof Required<ImageBuildOptions>]: true } = {
+  dockerfile: true,
+  buildDirectory: true,
+  buildArgs: true,
+  unitTestCommands: true,
+  scanSeverityThreshold: true,
+  buildComputeType: true,
+  buildTimeout: true,
+};
+
+function pick<T>(props: T, keys: { [K in keyof Required<T>]: true }): T {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(keys) as Array<keyof T>) { out[key] = props[key]; }
+  return out as T;
+}
+
 /** The container settings of the pipeline props (shared by every environment). */
 function containerOptions(props: EcsCiCdPipelineProps): ContainerOptions {
-  return {
-    containerName: props.containerName,
-    containerPort: props.containerPort,
-    healthCheckPath: props.healthCheckPath,
-    cpu: props.cpu,
-    memoryLimitMiB: props.memoryLimitMiB,
-    cpuArchitecture: props.cpuArchitecture,
-    environment: props.environment,
-    secrets: props.secrets,
-    command: props.command,
-    containerHealthCheck: props.containerHealthCheck,
-    xray: props.xray,
-    xrayDaemonImage: props.xrayDaemonImage,
-    logRetention: props.logRetention,
-    logEncryptionKey: props.logEncryptionKey,
-    logRemovalPolicy: props.logRemovalPolicy,
-  };
+  return pick<ContainerOptions>(props, CONTAINER_OPTION_KEYS);
 }
 
 /** The image build settings of the pipeline props. */
 function buildOptions(props: EcsCiCdPipelineProps): ImageBuildOptions {
-  return {
-    dockerfile: props.dockerfile,
-    buildDirectory: props.buildDirectory,
-    buildArgs: props.buildArgs,
-    unitTestCommands: props.unitTestCommands,
-    scanSeverityThreshold: props.scanSeverityThreshold,
-    buildComputeType: props.buildComputeType,
-    buildTimeout: props.buildTimeout,
-  };
+  return pick<ImageBuildOptions>(props, BUILD_OPTION_KEYS);
 }

@@ -5,6 +5,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,6 +14,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
 import { allowStatements } from './support/iam';
 import { nagFindings } from './support/nag';
+import { SmokeTest } from '../src/blue-green/smoke-test';
 import { TrafficShifting } from '../src/blue-green/traffic-shifting';
 import { BlueGreenFargateService, BlueGreenFargateServiceProps } from '../src/service/blue-green-fargate-service';
 
@@ -1218,6 +1220,28 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings).toEqual([]);
   });
 
+  test.each([
+    ['an explicit open production listener is acknowledged like the default one', ['0.0.0.0/0'], []],
+    ['a restricted production listener needs no acknowledgement', ['203.0.113.0/24'], []],
+  ])('%s', (_name, cidrs, expected) => {
+    // GIVEN
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', { productionListenerAllowedCidrs: cidrs });
+    // WHEN / THEN
+    expect(nagFindings(stack)).toEqual(expected);
+  });
+
+  test('the EC23 acknowledgement sits only where the listener is open', () => {
+    // GIVEN a restricted production listener
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', { productionListenerAllowedCidrs: ['203.0.113.0/24'] });
+    // THEN no resource acknowledges EC23 (only that EC23 cannot evaluate the VPC CIDR token)
+    const ids = Object.values<any>(Template.fromStack(stack).toJSON().Resources)
+      .flatMap(r => r.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((r: any) => r.id);
+    expect(ids).not.toContain('AwsSolutions-EC23');
+    expect(ids).toContain('CdkNagValidationFailure');
+  });
+
   test('negative control: the same harness reports a bare bucket', () => {
     // GIVEN
     const stack = newStack();
@@ -1227,5 +1251,54 @@ describe('cdk-nag AwsSolutions', () => {
     // THEN
     expect(findings.filter(f => f.level === 'error').length).toBeGreaterThan(0);
     expect(findings.map(f => f.message).join('\n')).toMatch(/AwsSolutions-S1/);
+  });
+});
+
+describe('SmokeTest used alone', () => {
+  function withService(addSmokeTest: (stack: Stack, service: BlueGreenFargateService) => void): void {
+    const stack = newStack();
+    const service = new BlueGreenFargateService(stack, 'Svc', { smokeTest: false });
+    addSmokeTest(stack, service);
+  }
+
+  test.each([
+    ['attempts', { attempts: 0 }, /^attempts \(0\) must be an integer between 1 and 100$/],
+    ['timeout', { timeout: Duration.millis(500) }, /^timeout \(500 millis\) must be a whole number of seconds between 1 second and 1 minute$/],
+    ['path', { path: 'health' }, /^path \('health'\) must start with '\/'/],
+    ['expectedStatus', { expectedStatus: '2xx' }, /^expectedStatus \('2xx'\) must be HTTP codes or ranges/],
+    ['port', { port: 70000 }, /^port \(70000\) must be an integer between 1 and 65535$/],
+  ])('rejects a bad %s, naming it', (_prop, bad, message) => {
+    expect(() => withService((stack, service) => new SmokeTest(stack, 'Smoke', {
+      vpc: service.vpc, loadBalancer: service.loadBalancer, protocol: elbv2.ApplicationProtocol.HTTP, port: 8080, path: '/', ...bad,
+    }))).toThrow(message);
+  });
+
+  test('rejects an imported load balancer, naming the prop', () => {
+    expect(() => withService((stack, service) => new SmokeTest(stack, 'Smoke', {
+      vpc: service.vpc,
+      loadBalancer: elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Imported', {
+        loadBalancerArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/0123456789abcdef',
+        securityGroupId: 'sg-12345678',
+      }),
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: 8080,
+      path: '/',
+    }))).toThrow(/^loadBalancer \(.*Imported\) must be an elbv2\.ApplicationLoadBalancer defined in this app/);
+  });
+
+  test.each([
+    // 5 x (5 s + 1 s interval) + 30 s for the ENI lookup and the report
+    ['the defaults', {}, 60],
+    // 3 x (2 s + 1 s) + 30 s
+    ['3 attempts of 2 s', { attempts: 3, timeout: Duration.seconds(2) }, 39],
+  ])('gives the function time for every attempt and the report: %s', (_name, options, seconds) => {
+    // GIVEN
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', { smokeTestOptions: options });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HEALTH_CHECK_PATH: '/' }) },
+      Timeout: seconds,
+    });
   });
 });

@@ -1,8 +1,9 @@
-import { App, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { ShopPipelineStack } from '../examples/app';
 import { BlueGreenFargateService, EcsCiCdPipeline, EcsCiCdPipelineProps, PipelineSource } from '../src';
 import { allowStatements, wildcardGrants } from './support/iam';
@@ -928,5 +929,54 @@ describe('size limits', () => {
     const resources = Object.keys(Template.fromStack(stack).toJSON().Resources).length;
     expect(resources).toBeLessThanOrEqual(500);
     expect(pipeline.environments).toHaveLength(11);
+  });
+});
+
+describe('settings reach the environments and the build', () => {
+  let s: Synth;
+  beforeAll(() => {
+    // GIVEN container and build settings on the pipeline
+    s = synth({
+      containerName: 'web',
+      containerPort: 3000,
+      healthCheckPath: '/ready',
+      cpu: 512,
+      memoryLimitMiB: 1024,
+      environment: { LOG_LEVEL: 'info' },
+      xray: false,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      dockerfile: 'api/Dockerfile',
+      buildTimeout: Duration.minutes(20),
+      environments: [{ name: 'dev' }, { name: 'prod' }],
+    });
+  });
+
+  it('every environment\'s task definition gets the container settings', () => {
+    // THEN two task definitions, each with only the app container as configured
+    const taskDefs = Object.values<any>(s.template.findResources('AWS::ECS::TaskDefinition'));
+    expect(taskDefs).toHaveLength(2);
+    for (const td of taskDefs) {
+      expect(td.Properties).toMatchObject({ Cpu: '512', Memory: '1024' });
+      expect(td.Properties.ContainerDefinitions).toEqual([expect.objectContaining({
+        Name: 'web',
+        PortMappings: [expect.objectContaining({ ContainerPort: 3000 })],
+        Environment: [{ Name: 'LOG_LEVEL', Value: 'info' }],
+      })]);
+    }
+    s.template.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/ready', Port: 3000 }, 4);
+    s.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 2);
+  });
+
+  it('the build gets the build settings', () => {
+    const project = Object.values<any>(s.template.findResources('AWS::CodeBuild::Project'))[0];
+    expect(project.Properties.TimeoutInMinutes).toBe(20);
+    // the buildspec is a Fn::Join (it holds the hook ARNs): look at its text parts
+    expect(JSON.stringify(project.Properties.Source.BuildSpec)).toContain("docker build -f 'api/Dockerfile'");
+  });
+
+  it('the artifact bucket expires old object versions after 30 days', () => {
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' })] },
+    });
   });
 });

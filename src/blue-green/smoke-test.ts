@@ -6,6 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SmokeTestFunction } from './smoke-test-function';
 import { acknowledge } from '../private/nag';
+import { validateSmokeTestOptions } from '../private/service-settings';
+import { validatePort } from '../private/validation';
 
 /** Properties of a {@link SmokeTest}. */
 export interface SmokeTestProps {
@@ -53,6 +55,9 @@ export class SmokeTest extends Construct {
 
   constructor(scope: Construct, id: string, props: SmokeTestProps) {
     super(scope, id);
+    validateSmokeTestOptions('', props);
+    validatePort('port', props.port);
+    const fullName = loadBalancerFullName(props.loadBalancer);
     const attempts = props.attempts ?? 5;
     const timeout = props.timeout ?? Duration.seconds(5);
     const interval = Duration.seconds(1);
@@ -73,7 +78,7 @@ export class SmokeTest extends Construct {
         TEST_LISTENER_PROTOCOL: props.protocol,
         TEST_LISTENER_PORT: `${props.port}`,
         LOAD_BALANCER_DNS_NAME: props.loadBalancer.loadBalancerDnsName,
-        LOAD_BALANCER_ENI_DESCRIPTION: `ELB ${loadBalancerFullName(props.loadBalancer)}`,
+        LOAD_BALANCER_ENI_DESCRIPTION: `ELB ${fullName}`,
         HEALTH_CHECK_PATH: props.path,
         EXPECTED_STATUS: props.expectedStatus ?? '200-299',
         ATTEMPTS: `${attempts}`,
@@ -91,5 +96,6 @@ export class SmokeTest extends Construct {
 
 function loadBalancerFullName(lb: elbv2.IApplicationLoadBalancer): string {
   if (lb instanceof elbv2.ApplicationLoadBalancer) { return lb.loadBalancerFullName; }
-  throw new Error('SmokeTest needs a load balancer created in this app (its full name is required for the ENI lookup)');
+  throw new Error(`loadBalancer (${lb.node.path}) must be an elbv2.ApplicationLoadBalancer defined in this app: `
+    + 'the smoke test finds its private IPs by its full name, which an imported load balancer does not have');
 }

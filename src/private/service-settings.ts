@@ -3,7 +3,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import {
   validateCidr, validateDuration, validateFargateSize, validateInteger, validatePattern, validatePort, validateRange,
 } from './validation';
-import { ContainerOptions, DeploymentEnvironmentOptions } from '../service/options';
+import { ContainerOptions, DeploymentEnvironmentOptions, SmokeTestOptions } from '../service/options';
 
 /** Port of the X-Ray daemon sidecar (UDP). */
 export const XRAY_DAEMON_PORT = 2000;
@@ -129,13 +129,7 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   if (alarmCount > 10) {
     throw new Error(`${p('deploymentAlarms')} (${props.deploymentAlarms!.length} alarms) is too many: CodeDeploy accepts 10 alarms per deployment group and 5 are built in, so at most 5 more are allowed`);
   }
-  const smoke = props.smokeTestOptions;
-  if (smoke) {
-    validatePattern(p('smokeTestOptions.path'), smoke.path, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain no spaces');
-    validatePattern(p('smokeTestOptions.expectedStatus'), smoke.expectedStatus, /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, 'must be HTTP codes or ranges separated by commas, e.g. \'200\' or \'200-299,301\'');
-    validateInteger(p('smokeTestOptions.attempts'), smoke.attempts, 1, 100);
-    validateDuration(p('smokeTestOptions.timeout'), smoke.timeout, Duration.seconds(1), Duration.seconds(60), 'seconds');
-  }
+  validateSmokeTestOptions(p('smokeTestOptions.'), props.smokeTestOptions ?? {});
 
   return {
     containerName,
@@ -161,3 +155,14 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   };
 }
 
+/**
+ * Validates the smoke test settings; shared by the service (prefix `smokeTestOptions.`, or
+ * `environments[i].smokeTestOptions.` in a pipeline) and `SmokeTest` used alone (no prefix).
+ */
+export function validateSmokeTestOptions(prefix: string, options: SmokeTestOptions): void {
+  validatePattern(`${prefix}path`, options.path, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain no spaces');
+  validatePattern(`${prefix}expectedStatus`, options.expectedStatus, /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
+    'must be HTTP codes or ranges separated by commas, e.g. \'200\' or \'200-299,301\'');
+  validateInteger(`${prefix}attempts`, options.attempts, 1, 100);
+  validateDuration(`${prefix}timeout`, options.timeout, Duration.seconds(1), Duration.seconds(60), 'seconds');
+}

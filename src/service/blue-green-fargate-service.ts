@@ -213,7 +213,8 @@ export class BlueGreenFargateService extends Construct {
     if (props.accessLogBucket) {
       this.loadBalancer.logAccessLogs(props.accessLogBucket, this.environmentName);
     }
-    const productionPeers = (props.productionListenerAllowedCidrs ?? (s.internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock])).map(toPeer);
+    const productionCidrs = props.productionListenerAllowedCidrs ?? (s.internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock]);
+    const productionPeers = productionCidrs.map(toPeer);
     const testPeers = (props.testListenerAllowedCidrs ?? [this.vpc.vpcCidrBlock]).map(toPeer);
 
     const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
@@ -377,8 +378,10 @@ export class BlueGreenFargateService extends Construct {
     new CfnOutput(this, 'ProductionUrl', { value: this.url, description: `Production URL of ${this.environmentName}` });
     new CfnOutput(this, 'TestUrl', { value: this.testUrl, description: `Test listener URL of ${this.environmentName} (green task set during deployments)` });
 
-    const openProductionListener = s.internetFacing && props.productionListenerAllowedCidrs === undefined;
-    this.addNagSuppressions(albSecurityGroup, openProductionListener, props.accessLogBucket === undefined);
+    // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
+    const openProductionListener = s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0');
+    const tokenCidrs = [...productionCidrs, ...(props.testListenerAllowedCidrs ?? [this.vpc.vpcCidrBlock])].some(c => Token.isUnresolved(c));
+    this.addNagSuppressions(albSecurityGroup, openProductionListener, tokenCidrs, props.accessLogBucket === undefined);
   }
 
   /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
@@ -451,10 +454,15 @@ export class BlueGreenFargateService extends Construct {
     return alarms;
   }
 
-  private addNagSuppressions(albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, noAccessLogs: boolean): void {
+  private addNagSuppressions(albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, tokenCidrs: boolean, noAccessLogs: boolean): void {
     if (openProductionListener) {
       acknowledge(albSecurityGroup, 'AwsSolutions-EC23',
         'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.');
+    } else if (tokenCidrs) {
+      // EC23 cannot evaluate a CIDR that CloudFormation resolves (the VPC's CidrBlock) and reports a validation failure.
+      acknowledge(albSecurityGroup, 'CdkNagValidationFailure',
+        'The listeners admit the VPC CIDR, a CloudFormation attribute AwsSolutions-EC23 cannot evaluate; it is never 0.0.0.0/0.', false,
+        ['AwsSolutions-EC23']);
     }
     if (noAccessLogs) {
       acknowledge(this.loadBalancer, 'AwsSolutions-ELB2', 'Access logs need a bucket the platform team owns; they are opt-in through accessLogBucket.');
