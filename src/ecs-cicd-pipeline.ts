@@ -1,10 +1,12 @@
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,7 +18,7 @@ import { validateImageBuildOptions } from './private/build-options';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from './private/nag';
 import { resolveServiceSettings } from './private/service-settings';
 import { validateCommands, validateInteger, validatePattern } from './private/validation';
-import { createDefaultVpc } from './private/vpc';
+import { createDefaultVpc, natGatewayCidrs } from './private/vpc';
 import { BlueGreenFargateService } from './service/blue-green-fargate-service';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './service/options';
 
@@ -109,15 +111,25 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
 
   /**
    * VPC shared by the environments (each may set its own).
-   * @default - a new VPC: 2 AZs, `natGateways` NAT gateways, flow logs
+   * @default - a new VPC: 2 AZs, `natGateways` NAT gateways, flow logs, an S3 gateway endpoint
    */
   readonly vpc?: ec2.IVpc;
 
   /**
-   * NAT gateways of the VPC created when none is passed in (1 or 2).
-   * @default 1
+   * NAT gateways of the VPC created when none is passed in (1 or 2). Tasks pull images, send logs
+   * and hooks report to CodeDeploy through NAT: with one NAT gateway an outage of its AZ cuts
+   * production off too. Set 1 to halve the NAT cost when that risk is acceptable.
+   * @default - 2 (one per AZ) when the created VPC hosts a production environment, otherwise 1
    */
   readonly natGateways?: number;
+
+  /**
+   * Give the VPC created when none is passed in interface endpoints for ECR (api and dkr) and
+   * CloudWatch Logs, so image pulls and logs do not depend on NAT. Interface endpoints cost per
+   * AZ-hour (3 endpoints x 2 AZs) and per GB. The free S3 gateway endpoint is always added.
+   * @default false
+   */
+  readonly vpcEndpoints?: boolean;
 
   /**
    * E-mail addresses subscribed to the notification topic (pipeline failed / succeeded).
@@ -188,7 +200,13 @@ export class EcsCiCdPipeline extends Construct {
     if (props.vpc && props.natGateways !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because vpc is given`);
     }
-    const sharedVpc = props.vpc ?? (envs.every(e => e.vpc || e.cluster) ? undefined : createDefaultVpc(this, 'Vpc', props.natGateways ?? 1));
+    if (props.vpc && props.vpcEndpoints !== undefined) {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcEndpointsIgnored', `vpcEndpoints (${props.vpcEndpoints}) is ignored because vpc is given`);
+    }
+    const inCreatedVpc = envs.filter(e => !e.vpc && !e.cluster);
+    const hostsProduction = envs.some((e, i) => !e.vpc && !e.cluster && (e.production ?? i === envs.length - 1));
+    const sharedVpc = props.vpc ?? (inCreatedVpc.length === 0 ? undefined
+      : createDefaultVpc(this, 'Vpc', props.natGateways ?? (hostsProduction ? 2 : 1), props.vpcEndpoints));
 
     // ---- environments ----------------------------------------------------------------------------
     this.environments = envs.map((env, i) => new BlueGreenFargateService(this, `Env-${env.name}`, {
@@ -250,7 +268,7 @@ export class EcsCiCdPipeline extends Construct {
       this.approvalTopic = this.createTopic('ApprovalTopic', envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
     }
     this.notificationTopic = this.createTopic('NotificationTopic', props.notificationEmails ?? []);
-    this.pipeline.notifyOn('Notifications', this.notificationTopic, {
+    this.pipeline.notifyOn('Notifications', this.notificationTarget(this.notificationTopic), {
       events: [
         codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
         codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
@@ -369,6 +387,31 @@ export class EcsCiCdPipeline extends Construct {
     });
   }
 
+  /**
+   * The notification topic as a notification-rule target. `Topic.bindAsNotificationRuleTarget`
+   * (aws-sns/lib/topic-base.js) grants publishing, and the key's use, to the bare
+   * `codestar-notifications.amazonaws.com` principal: any account's notification rule could then
+   * publish to the topic (confused deputy). This target makes the same grants with the principal
+   * limited to notification rules of this account and region (aws:SourceAccount, aws:SourceArn).
+   * The pattern, not the rule's own ARN, because the key policy cannot name the rule (the rule
+   * depends on the topic, which depends on the key).
+   */
+  private notificationTarget(topic: sns.ITopic): notifications.INotificationRuleTarget {
+    const stack = Stack.of(this);
+    const principal = new iam.ServicePrincipal('codestar-notifications.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({ service: 'codestar-notifications', resource: 'notificationrule', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      },
+    });
+    return {
+      bindAsNotificationRuleTarget: () => {
+        topic.grantPublish(principal);
+        return { targetType: 'SNS', targetAddress: topic.topicArn };
+      },
+    };
+  }
+
   private createTopic(id: string, emails: string[]): sns.Topic {
     const topic = new sns.Topic(this, id, { masterKey: this.encryptionKey, enforceSSL: true });
     for (const email of new Set(emails)) {
@@ -416,6 +459,7 @@ export class EcsCiCdPipeline extends Construct {
           },
         }),
       });
+      indexes.forEach(i => this.admitIntegrationTests(project, envs[i], i));
       acknowledgeWildcards(project,
         'CodeBuild in a VPC needs ec2:CreateNetworkInterface/Describe* on Resource::* and CreateNetworkInterfacePermission on network-interface/* '
         + '(aws-cdk-lib grants, no narrower resource exists); log group, report group, artifact objects and key actions are the project\'s own.',
@@ -423,6 +467,37 @@ export class EcsCiCdPipeline extends Construct {
       names.forEach(name => out[name] = project);
     });
     return out;
+  }
+
+  /**
+   * Lets the integration tests reach environment `i`'s production listener (SERVICE_URL). An
+   * internal load balancer is reached from inside the VPC: admit the project's security group. An
+   * internet-facing one resolves to public IPs, so the requests leave through NAT and arrive from
+   * the NAT gateways' Elastic IPs: admit those when the listener is restricted.
+   */
+  private admitIntegrationTests(project: codebuild.PipelineProject, env: EnvironmentOptions, i: number): void {
+    const service = this.environments[i];
+    const listener = service.productionListener;
+    if (!(env.internetFacing ?? true)) {
+      listener.connections.allowDefaultPortFrom(project, `Integration tests of ${env.name}`);
+      return;
+    }
+    const cidrs = env.productionListenerAllowedCidrs;
+    if (!cidrs || cidrs.includes('0.0.0.0/0')) { return; }
+    const natCidrs = natGatewayCidrs(service.vpc);
+    if (natCidrs.length === 0) {
+      Annotations.of(service).addWarningV2('cdk-ecs-cicd-pipeline:integrationTestsBlocked',
+        `environments[${i}].productionListenerAllowedCidrs (${JSON.stringify(cidrs)}) restricts the internet-facing load balancer of '${env.name}', `
+        + 'and its integration tests reach it from the VPC through NAT, whose public IPs are unknown here (an imported VPC, NAT instances or '
+        + 'Elastic IPs passed in): add the NAT public IPs (/32) to productionListenerAllowedCidrs, or set internetFacing: false, '
+        + 'or the integration tests will time out');
+      return;
+    }
+    natCidrs.forEach(cidr => listener.connections.allowDefaultPortFrom(ec2.Peer.ipv4(cidr), `Integration tests of ${env.name} (NAT gateway)`));
+    // The rules carry the Elastic IPs' PublicIp attribute, which AwsSolutions-EC23 cannot evaluate; they are /32s.
+    acknowledge(service.loadBalancer.connections.securityGroups[0], 'CdkNagValidationFailure',
+      'The production listener admits the NAT gateways\' Elastic IPs (/32, a CloudFormation attribute AwsSolutions-EC23 cannot evaluate) for the integration tests.', false,
+      ['AwsSolutions-EC23']);
   }
 
   private addNagSuppressions(): void {

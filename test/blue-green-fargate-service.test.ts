@@ -6,6 +6,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -216,12 +217,12 @@ describe('BlueGreenFargateService with default props', () => {
       ]);
     });
 
-    test('runs a non-essential X-Ray daemon sidecar on UDP 2000', () => {
+    test('runs a non-essential X-Ray daemon sidecar on UDP 2000, pinned to a released version', () => {
       // THEN
       const xray = containerDefinition(template, 'xray-daemon');
       expect(xray).toMatchObject({
         Essential: false,
-        Image: 'public.ecr.aws/xray/aws-xray-daemon:latest',
+        Image: 'public.ecr.aws/xray/aws-xray-daemon:3.6.6',
         PortMappings: [{ ContainerPort: 2000, Protocol: 'udp' }],
         LogConfiguration: { LogDriver: 'awslogs' },
       });
@@ -1299,6 +1300,231 @@ describe('SmokeTest used alone', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ HEALTH_CHECK_PATH: '/' }) },
       Timeout: seconds,
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Production defaults, isolation and deletion order
+// ---------------------------------------------------------------------------------------------
+
+describe('the service and the capacity-provider association', () => {
+  test('the service depends on the cluster\'s capacity-provider association, so it is deleted first', () => {
+    // GIVEN / WHEN a default service (aws-cdk-lib creates the association in an aspect at synthesis)
+    const { template } = build();
+    // THEN
+    const associations = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'));
+    expect(associations).toHaveLength(1);
+    const { resource } = onlyResource(template, 'AWS::ECS::Service');
+    expect(resource.DependsOn).toEqual(expect.arrayContaining(associations));
+  });
+
+  test('also with a cluster passed in that was created in the app', () => {
+    // GIVEN
+    const { template } = build(s => ({
+      cluster: new ecs.Cluster(s, 'SharedCluster', { vpc: new ec2.Vpc(s, 'SharedVpc', { maxAzs: 2, natGateways: 1 }), enableFargateCapacityProviders: true }),
+    }));
+    // THEN
+    const associations = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'));
+    expect(associations).toHaveLength(1);
+    expect(onlyResource(template, 'AWS::ECS::Service').resource.DependsOn).toEqual(expect.arrayContaining(associations));
+  });
+});
+
+describe('production defaults', () => {
+  let prod: Built;
+  let prodWarnings: string[];
+  beforeAll(() => {
+    // GIVEN / WHEN a production service with every default (annotations first: they synthesize)
+    const stack = newStack();
+    const service = new BlueGreenFargateService(stack, 'Svc', { production: true });
+    prodWarnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(m => String(m.entry.data));
+    prod = { stack, service, template: Template.fromStack(stack) };
+  });
+
+  test('the created VPC has a NAT gateway in each of its 2 AZs', () => {
+    // THEN
+    prod.template.resourceCountIs('AWS::EC2::NatGateway', 2);
+  });
+
+  test('natGateways: 1 keeps a single NAT gateway for cost', () => {
+    // GIVEN / WHEN
+    const { template } = build({ production: true, natGateways: 1 });
+    // THEN
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  test('the created VPC has an S3 gateway endpoint on the private route tables and no interface endpoints', () => {
+    // THEN
+    prod.template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+    prod.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('\\.s3$')])] },
+      RouteTableIds: Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('PrivateSubnet1RouteTable') })]),
+    });
+  });
+
+  test('vpcEndpoints: true adds ECR api, ECR dkr and CloudWatch Logs interface endpoints in the private subnets', () => {
+    // GIVEN
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', { production: true, vpcEndpoints: true });
+    // WHEN
+    const findings = nagFindings(stack);
+    const template = Template.fromStack(stack);
+    // THEN
+    const services = Object.values<any>(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))
+      .map(r => r.Properties.ServiceName['Fn::Join']?.[1]?.slice(-1)[0] ?? r.Properties.ServiceName);
+    expect(services.sort()).toEqual(['.ecr.api', '.ecr.dkr', '.logs']);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+      SubnetIds: [{ Ref: Match.stringLikeRegexp('PrivateSubnet1') }, { Ref: Match.stringLikeRegexp('PrivateSubnet2') }],
+    }, 3);
+    // AND cdk-nag stays clean
+    expect(findings).toEqual([]);
+  });
+
+  test('vpcEndpoints with a passed-in vpc: warns that it is ignored', () => {
+    // GIVEN
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', { vpc: new ec2.Vpc(stack, 'GivenVpc', { maxAzs: 2, natGateways: 1 }), vpcEndpoints: true });
+    // THEN
+    Annotations.fromStack(stack).hasWarning('/TestStack/Svc', Match.stringLikeRegexp('vpcEndpoints \\(true\\) is ignored'));
+  });
+
+  test('the load balancer is protected from deletion', () => {
+    // THEN
+    prod.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
+    });
+  });
+
+  test('loadBalancerDeletionProtection: false turns the protection off; outside production it is off', () => {
+    for (const props of [{ production: true, loadBalancerDeletionProtection: false }, {}]) {
+      // GIVEN / WHEN
+      const { template } = build(props);
+      // THEN
+      const { resource } = onlyResource(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+      expect(resource.Properties.LoadBalancerAttributes).not.toContainEqual({ Key: 'deletion_protection.enabled', Value: 'true' });
+    }
+  });
+
+  test('warns that production serves plain HTTP to the internet', () => {
+    // THEN
+    expect(prodWarnings.filter(w => /plain HTTP/.test(w))).toEqual([
+      expect.stringMatching(/^production environment 'Svc' serves plain HTTP to 0\.0\.0\.0\/0 on port 80: set certificate .*productionListenerAllowedCidrs/),
+    ]);
+  });
+
+  test.each([
+    ['with a certificate', { production: true, certificate: 'cert' }],
+    ['with a restricted production listener', { production: true, productionListenerAllowedCidrs: ['203.0.113.0/24'] }],
+    ['internal', { production: true, internetFacing: false }],
+    ['outside production', {}],
+  ])('no plain-HTTP warning %s', (_name, input) => {
+    // GIVEN
+    const stack = newStack();
+    const { certificate, ...rest } = input as any;
+    new BlueGreenFargateService(stack, 'Svc', {
+      ...rest,
+      ...(certificate ? { certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:123456789012:certificate/abc') } : {}),
+    });
+    // THEN
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('plain HTTP'));
+    expect(warnings).toEqual([]);
+  });
+
+  test('production\'s test listener admits no CIDR, only the smoke test\'s security group', () => {
+    // GIVEN
+    const albSg = logicalId(prod.stack, prod.service.loadBalancer.connections.securityGroups[0]);
+    const smokeSg = logicalId(prod.stack, prod.service.smokeTest!.function.connections.securityGroups[0]);
+    // THEN the load balancer's inline rules open only the production port
+    const sg = prod.template.findResources('AWS::EC2::SecurityGroup')[albSg];
+    expect(sg.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80 })]);
+    // AND the test port is reachable from security groups only: the smoke test's
+    const testRules = Object.values<any>(prod.template.findResources('AWS::EC2::SecurityGroupIngress'))
+      .map(r => r.Properties).filter(p => p.FromPort === 8080 && JSON.stringify(p.GroupId).includes(albSg));
+    expect(testRules).toEqual([expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [smokeSg, 'GroupId'] } })]);
+  });
+
+  test('outside production the test listener still admits the VPC CIDR', () => {
+    // GIVEN / WHEN
+    const { stack, service, template } = build();
+    // THEN
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Load balancer of Svc',
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: stack.resolve(service.vpc.vpcCidrBlock), FromPort: 8080 })]),
+    });
+  });
+
+  test('production honours testListenerAllowedCidrs', () => {
+    // GIVEN / WHEN
+    const { template } = build({ production: true, testListenerAllowedCidrs: ['203.0.113.0/24'] });
+    // THEN
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Load balancer of Svc',
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '203.0.113.0/24', FromPort: 8080, ToPort: 8080 })]),
+    });
+  });
+
+  test('a hook function in the VPC is admitted to production\'s test listener by security group', () => {
+    // GIVEN a user afterAllowTestTraffic hook in the service's VPC
+    let hookSg: ec2.ISecurityGroup | undefined;
+    const { stack, service, template } = build(s => {
+      const vpc = new ec2.Vpc(s, 'SharedVpc', { maxAzs: 2, natGateways: 1 });
+      const hook = new lambda.Function(s, 'Hook', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => ({});'),
+        vpc,
+      });
+      hookSg = hook.connections.securityGroups[0];
+      return { vpc, production: true, hooks: { afterAllowTestTraffic: hook } };
+    });
+    // THEN
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, service.loadBalancer.connections.securityGroups[0]), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, hookSg!), 'GroupId'] },
+      FromPort: 8080,
+      ToPort: 8080,
+    });
+  });
+
+  test('cdk-nag: a production service has no unsuppressed errors or warnings', () => {
+    // GIVEN
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', { production: true });
+    // WHEN / THEN
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});
+
+describe('imported hook functions', () => {
+  test('a hook without a role (Function.fromFunctionArn) is reported: it cannot be granted the status report', () => {
+    // GIVEN
+    const stack = newStack();
+    const hook = lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:eu-west-1:123456789012:function:check');
+    new BlueGreenFargateService(stack, 'Svc', { hooks: { beforeAllowTraffic: hook } });
+    // WHEN
+    const warnings = Annotations.fromStack(stack).findWarning('/TestStack/Svc', Match.stringLikeRegexp('hooks\\.'));
+    // THEN exactly one warning, naming the prop and the permission to grant
+    expect(warnings.map(w => String(w.entry.data))).toEqual([expect.stringMatching(
+      /^hooks\.beforeAllowTraffic \(TestStack\/Imported\) is imported without its role, so it cannot be granted codedeploy:PutLifecycleEventHookExecutionStatus: grant it yourself on this environment's deployment group/)]);
+  });
+
+  test('a hook imported with its role is granted the status report and not reported', () => {
+    // GIVEN
+    const stack = newStack();
+    const role = iam.Role.fromRoleArn(stack, 'HookRole', 'arn:aws:iam::123456789012:role/hook');
+    const hook = lambda.Function.fromFunctionAttributes(stack, 'Imported', { functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:check', role });
+    new BlueGreenFargateService(stack, 'Svc', { hooks: { beforeAllowTraffic: hook } });
+    // WHEN
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('hooks\\.'));
+    // THEN
+    expect(warnings).toEqual([]);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: ['hook'],
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'codedeploy:PutLifecycleEventHookExecutionStatus' })] },
     });
   });
 });

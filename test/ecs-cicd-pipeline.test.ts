@@ -1,5 +1,6 @@
 import { App, CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -978,5 +979,151 @@ describe('settings reach the environments and the build', () => {
     s.template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' })] },
     });
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Notifications, production network defaults, integration-test reachability
+// ---------------------------------------------------------------------------
+
+describe('EcsCiCdPipeline notifications are limited to this account\'s notification rules', () => {
+  const CONDITIONS = {
+    StringEquals: { 'aws:SourceAccount': ENV.account },
+    ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:codestar-notifications:${ENV.region}:${ENV.account}:notificationrule/*`]] } },
+  };
+  const isCodeStar = (st: any) => JSON.stringify(st.Principal ?? {}).includes('codestar-notifications.amazonaws.com');
+
+  it('the topic policy lets codestar-notifications publish only with aws:SourceAccount and aws:SourceArn', () => {
+    // GIVEN / WHEN
+    const { stack, pipeline, template } = synth();
+    // THEN
+    const topic = stack.resolve(pipeline.notificationTopic.topicArn);
+    const statements = Object.values<any>(template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [topic] } }))
+      .flatMap(p => p.Properties.PolicyDocument.Statement).filter(isCodeStar);
+    expect(statements).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Resource: topic, Condition: CONDITIONS })]);
+  });
+
+  it('the key policy lets codestar-notifications use the key only with aws:SourceAccount and aws:SourceArn', () => {
+    // GIVEN / WHEN
+    const { template } = synth();
+    // THEN
+    const statements = Object.values<any>(template.findResources('AWS::KMS::Key'))
+      .flatMap(k => k.Properties.KeyPolicy.Statement).filter(isCodeStar);
+    expect(statements).toEqual([expect.objectContaining({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: CONDITIONS,
+    })]);
+  });
+});
+
+describe('EcsCiCdPipeline network defaults', () => {
+  it('the created VPC hosting production gets a NAT gateway per AZ and an S3 gateway endpoint', () => {
+    // GIVEN / WHEN the default environments (the last one is production)
+    const { template } = synth();
+    // THEN
+    template.resourceCountIs('AWS::EC2::NatGateway', 2);
+    template.resourceCountIs('AWS::EC2::EIP', 2);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, 1);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
+  });
+
+  it('natGateways: 1 keeps one NAT gateway for cost; vpcEndpoints: true adds the interface endpoints', () => {
+    // GIVEN / WHEN
+    const { template } = synth({ natGateways: 1, vpcEndpoints: true });
+    // THEN
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 3);
+  });
+
+  it('a created VPC without a production environment keeps one NAT gateway', () => {
+    // GIVEN / WHEN production lives in a VPC of its own
+    const { template } = synth({}, st => ({
+      environments: [{ name: 'dev' }, { name: 'prod', vpc: new ec2.Vpc(st, 'ProdVpc', { maxAzs: 2, natGateways: 2 }) }],
+    }));
+    // THEN the pipeline's VPC (dev only) has 1, the given production VPC its own 2
+    template.resourceCountIs('AWS::EC2::NatGateway', 3);
+  });
+
+  it('the production load balancer is protected from deletion, the others are not', () => {
+    // GIVEN / WHEN
+    const { template } = synth();
+    // THEN
+    template.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
+    }, 1);
+  });
+});
+
+describe('EcsCiCdPipeline integration tests reach the production listener', () => {
+  const TESTS = { integrationTestCommands: ['curl -fsS "$SERVICE_URL"'] };
+
+  it('of an internal load balancer: the project\'s security group is admitted on the production port', () => {
+    // GIVEN / WHEN an internal environment whose production listener admits a corporate range only
+    const { stack, pipeline, template } = synth({
+      environments: [{ name: 'dev', internetFacing: false, productionListenerAllowedCidrs: ['10.200.0.0/16'], ...TESTS }],
+    });
+    // THEN
+    const env = pipeline.environments[0];
+    const project = pipeline.integrationTests.dev as any;
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, env.loadBalancer.connections.securityGroups[0]), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, project.connections.securityGroups[0]), 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 80,
+      ToPort: 80,
+    });
+  });
+
+  it('of a restricted internet-facing load balancer: the NAT gateways\' Elastic IPs are admitted (/32)', () => {
+    // GIVEN / WHEN
+    const { stack, pipeline, template } = synth({
+      environments: [{ name: 'dev', productionListenerAllowedCidrs: ['203.0.113.0/24'], ...TESTS }],
+    });
+    // THEN the load balancer admits each NAT gateway's public IP on the production port
+    const albSg = logicalId(stack, pipeline.environments[0].loadBalancer.connections.securityGroups[0]);
+    const eips = Object.keys(template.findResources('AWS::EC2::EIP'));
+    expect(eips).toHaveLength(2);
+    const ingress = template.toJSON().Resources[albSg].Properties.SecurityGroupIngress;
+    for (const eip of eips) {
+      expect(ingress).toContainEqual(expect.objectContaining({
+        CidrIp: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [eip, 'PublicIp'] }, '/32']] },
+        FromPort: 80,
+        ToPort: 80,
+      }));
+    }
+  });
+
+  it('of a restricted internet-facing load balancer in an imported VPC: a warning says how to admit them', () => {
+    // GIVEN / WHEN
+    const { annotations } = synth({}, st => ({
+      vpc: ec2.Vpc.fromVpcAttributes(st, 'Imported', {
+        vpcId: 'vpc-1',
+        vpcCidrBlock: '10.1.0.0/16',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        publicSubnetIds: ['subnet-p1', 'subnet-p2'],
+        privateSubnetIds: ['subnet-1', 'subnet-2'],
+      }),
+      environments: [{ name: 'dev', productionListenerAllowedCidrs: ['203.0.113.0/24'], ...TESTS }],
+    }));
+    // THEN
+    annotations.hasWarning('/Test/Pipeline/Env-dev', Match.stringLikeRegexp(
+      'environments\\[0\\]\\.productionListenerAllowedCidrs \\(\\["203\\.0\\.113\\.0/24"\\]\\) restricts .* add the NAT public IPs \\(/32\\) to productionListenerAllowedCidrs, or set internetFacing: false'));
+  });
+
+  it('cdk-nag stays clean with the NAT and security-group rules', () => {
+    for (const env of [
+      { name: 'dev', productionListenerAllowedCidrs: ['203.0.113.0/24'], ...TESTS },
+      { name: 'dev', internetFacing: false, ...TESTS },
+    ]) {
+      // GIVEN (env-agnostic, like the example app the acknowledgements are written for)
+      const stack = new Stack(new App(), 'Test');
+      new EcsCiCdPipeline(stack, 'Pipeline', {
+        source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: CONNECTION_ARN }),
+        environments: [env],
+      });
+      // WHEN / THEN
+      expect(nagFindings(stack)).toEqual([]);
+    }
   });
 });

@@ -25,7 +25,8 @@ new EcsCiCdPipeline(stack, 'Orders', {
   cpuArchitecture: ecs.CpuArchitecture.ARM64,
   environments: [
     { name: 'qa', cluster },
-    { name: 'prod', cluster, approvalEmails: ['release@acme.example'] },
+    // The integ run deletes the stacks afterwards: production's default deletion protection would block it.
+    { name: 'prod', cluster, approvalEmails: ['release@acme.example'], loadBalancerDeletionProtection: false },
   ],
 });
 new IntegTest(app, 'ExistingResources', { testCases: [shared, stack] });

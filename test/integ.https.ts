@@ -15,6 +15,8 @@ new BlueGreenFargateService(stack, 'Web', {
   certificate,
   internetFacing: false,
   production: true,
+  // The integ run deletes the stack afterwards: production's default deletion protection would block it.
+  loadBalancerDeletionProtection: false,
   healthCheckPath: '/healthz',
 });
 new IntegTest(app, 'Https', { testCases: [stack] });

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,7 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
 import { ServiceDashboard } from './service-dashboard';
 import { EnvironmentHooks } from '../blue-green/hooks';
@@ -19,6 +19,12 @@ import { acknowledge, acknowledgeWildcards } from '../private/nag';
 import { resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
 import { createDefaultVpc } from '../private/vpc';
 
+/**
+ * The X-Ray daemon image used when `xrayDaemonImage` is not given: a released version (the
+ * daemon's release workflow pushes `public.ecr.aws/xray/aws-xray-daemon:<version>`, next to the
+ * moving `latest` and `3.x`; v3.6.6 was released on 2026-07-14), so tasks never change under you.
+ */
+const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
 
 /** Properties of a {@link BlueGreenFargateService}. */
 export interface BlueGreenFargateServiceProps extends ContainerOptions, DeploymentEnvironmentOptions {
@@ -40,10 +46,19 @@ export interface BlueGreenFargateServiceProps extends ContainerOptions, Deployme
 
   /**
    * NAT gateways of the VPC created when none is passed in (1 or 2). The tasks need egress to
-   * pull images, send logs and traces.
-   * @default 1
+   * pull images, send logs and traces, and hooks to report to CodeDeploy: with one NAT gateway an
+   * outage of its AZ cuts all of that off. Each NAT gateway costs per hour and per GB processed.
+   * @default - 2 (one per AZ) in production, 1 elsewhere
    */
   readonly natGateways?: number;
+
+  /**
+   * Give the VPC created when none is passed in interface endpoints for ECR (api and dkr) and
+   * CloudWatch Logs, so image pulls and logs do not depend on NAT. Interface endpoints cost per
+   * AZ-hour (3 endpoints x 2 AZs) and per GB. The free S3 gateway endpoint is always added.
+   * @default false
+   */
+  readonly vpcEndpoints?: boolean;
 
   /**
    * Existing ECS cluster to run in. Its capacity providers must include FARGATE (and FARGATE_SPOT
@@ -150,7 +165,11 @@ export class BlueGreenFargateService extends Construct {
     if ((props.cluster || props.vpc) && props.natGateways !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because a vpc or cluster is given`);
     }
-    this.vpc = props.cluster?.vpc ?? props.vpc ?? createDefaultVpc(this, 'Vpc', props.natGateways ?? 1);
+    if ((props.cluster || props.vpc) && props.vpcEndpoints !== undefined) {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcEndpointsIgnored', `vpcEndpoints (${props.vpcEndpoints}) is ignored because a vpc or cluster is given`);
+    }
+    this.vpc = props.cluster?.vpc ?? props.vpc
+      ?? createDefaultVpc(this, 'Vpc', props.natGateways ?? (s.production ? 2 : 1), props.vpcEndpoints);
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -209,13 +228,22 @@ export class BlueGreenFargateService extends Construct {
       internetFacing: s.internetFacing,
       securityGroup: albSecurityGroup,
       dropInvalidHeaderFields: true,
+      deletionProtection: props.loadBalancerDeletionProtection ?? s.production,
     });
     if (props.accessLogBucket) {
       this.loadBalancer.logAccessLogs(props.accessLogBucket, this.environmentName);
     }
     const productionCidrs = props.productionListenerAllowedCidrs ?? (s.internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock]);
     const productionPeers = productionCidrs.map(toPeer);
-    const testPeers = (props.testListenerAllowedCidrs ?? [this.vpc.vpcCidrBlock]).map(toPeer);
+    // Environments may share a VPC: production's test listener (its unreleased green version)
+    // admits no CIDR by default, only the smoke test and the hooks by security group (below).
+    const testCidrs = props.testListenerAllowedCidrs ?? (s.production ? [] : [this.vpc.vpcCidrBlock]);
+    const testPeers = testCidrs.map(toPeer);
+    if (s.production && !https && s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0')) {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:plainHttpProduction',
+        `production environment '${this.environmentName}' serves plain HTTP to ${productionCidrs.join(', ')} on port ${s.productionListenerPort}: `
+        + 'set certificate to serve HTTPS, or restrict productionListenerAllowedCidrs');
+    }
 
     const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
       vpc: this.vpc,
@@ -290,6 +318,14 @@ export class BlueGreenFargateService extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       healthCheckGracePeriod: Duration.seconds(60),
     });
+    if (this.cluster instanceof ecs.Cluster) {
+      // The service uses the cluster's capacity providers, so it must be deleted before their
+      // association, or CloudFormation fails with "capacity provider is in use". aws-cdk-lib creates
+      // the AWS::ECS::ClusterCapacityProviderAssociations in an aspect at synthesis
+      // (MaybeCreateCapacityProviderAssociations in aws-ecs/lib/cluster.js); this aspect, of lower
+      // priority, runs after it on the cluster's new child.
+      Aspects.of(this.cluster).add(new DependOnCapacityProviderAssociations(this.service.node.defaultChild as ecs.CfnService));
+    }
     this.service.attachToApplicationTargetGroup(this.blueTargetGroup);
     // The green task set registers in the other target group: the same tasks' port must be open.
     serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(s.containerPort), 'Load balancer to tasks');
@@ -353,13 +389,25 @@ export class BlueGreenFargateService extends Construct {
     }
     if (this.smokeTest) {
       // The smoke test calls the load balancer's private IPs from inside the VPC: admit it by security
-      // group, so it keeps working when testListenerAllowedCidrs replaces the VPC CIDR.
+      // group, so it keeps working without the VPC CIDR (production, testListenerAllowedCidrs).
       albSecurityGroup.connections.allowFrom(this.smokeTest.function, ec2.Port.tcp(s.testListenerPort), 'Built-in smoke test');
     }
     this.hooks = { ...props.hooks, ...(this.smokeTest ? { afterAllowTestTraffic: this.smokeTest.function } : {}) };
     for (const [key] of LIFECYCLE_EVENTS) {
       const fn = this.hooks[key];
       if (!fn) { continue; }
+      if (fn !== this.smokeTest?.function && fn.isBoundToVpc) {
+        // A hook in a VPC may test the green version like the smoke test does: admit it by security group.
+        albSecurityGroup.connections.allowFrom(fn, ec2.Port.tcp(s.testListenerPort), `Lifecycle hook ${key}`);
+      }
+      if (!fn.role) {
+        // addToRolePolicy is a no-op on a function without a role (Function.fromFunctionArn): without the
+        // permission the hook cannot report, and the deployment waits for the hook's timeout (1 hour).
+        Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:hookWithoutRole',
+          `hooks.${key} (${fn.node.path}) is imported without its role, so it cannot be granted `
+          + 'codedeploy:PutLifecycleEventHookExecutionStatus: grant it yourself on this environment\'s deployment group '
+          + '(deploymentGroup.deploymentGroupArn), or import the function with Function.fromFunctionAttributes({ functionArn, role })');
+      }
       fn.addToRolePolicy(new iam.PolicyStatement({
         actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
         resources: [this.deploymentGroup.deploymentGroupArn],
@@ -380,7 +428,7 @@ export class BlueGreenFargateService extends Construct {
 
     // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
     const openProductionListener = s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0');
-    const tokenCidrs = [...productionCidrs, ...(props.testListenerAllowedCidrs ?? [this.vpc.vpcCidrBlock])].some(c => Token.isUnresolved(c));
+    const tokenCidrs = [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c));
     this.addNagSuppressions(albSecurityGroup, openProductionListener, tokenCidrs, props.accessLogBucket === undefined);
   }
 
@@ -407,7 +455,7 @@ export class BlueGreenFargateService extends Construct {
   private addXrayDaemon(image?: ecs.ContainerImage): void {
     this.taskDefinition.addContainer('xray-daemon', {
       containerName: 'xray-daemon',
-      image: image ?? ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:latest'),
+      image: image ?? ecs.ContainerImage.fromRegistry(DEFAULT_XRAY_DAEMON_IMAGE),
       // Tracing must never take the application down: the daemon is not essential.
       essential: false,
       cpu: 32,
@@ -488,6 +536,17 @@ function defaultCapacityProviderStrategy(production: boolean): ecs.CapacityProvi
     { capacityProvider: 'FARGATE', base: 1, weight: 1 },
     { capacityProvider: 'FARGATE_SPOT', weight: 4 },
   ];
+}
+
+/** Makes `service` depend on the cluster's capacity-provider association once aws-cdk-lib has created it. */
+class DependOnCapacityProviderAssociations implements IAspect {
+  constructor(private readonly service: ecs.CfnService) {}
+
+  public visit(node: IConstruct): void {
+    if (node instanceof ecs.CfnClusterCapacityProviderAssociations) {
+      this.service.addDependency(node);
+    }
+  }
 }
 
 function toPeer(cidr: string): ec2.IPeer {

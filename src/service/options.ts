@@ -82,8 +82,9 @@ export interface ContainerOptions {
   readonly xray?: boolean;
 
   /**
-   * Image of the X-Ray daemon sidecar. Pin a version here for fully reproducible tasks.
-   * @default ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:latest')
+   * Image of the X-Ray daemon sidecar. The default is pinned to a released version so a task
+   * never changes under you; pass a newer tag (or your own mirror) to upgrade.
+   * @default ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:3.6.6')
    */
   readonly xrayDaemonImage?: ecs.ContainerImage;
 
@@ -260,10 +261,20 @@ export interface DeploymentEnvironmentOptions {
   readonly productionListenerAllowedCidrs?: string[];
 
   /**
-   * CIDR blocks allowed to reach the test listener.
-   * @default - the VPC CIDR only
+   * CIDR blocks allowed to reach the test listener (besides the built-in smoke test and the hook
+   * functions in the VPC, which are admitted by security group). Production's test listener does
+   * not admit the VPC CIDR by default: other environments sharing the VPC must not reach
+   * production's unreleased green version.
+   * @default - the VPC CIDR outside production; none in production
    */
   readonly testListenerAllowedCidrs?: string[];
+
+  /**
+   * Deletion protection of the load balancer. While it is on, deleting the stack (or replacing the
+   * load balancer) fails: set it to false and deploy before you delete a production environment.
+   * @default - true in production, false elsewhere
+   */
+  readonly loadBalancerDeletionProtection?: boolean;
 
   /**
    * Bucket for the load balancer's access logs.
