@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -392,17 +392,16 @@ export class EcsCiCdPipeline extends Construct {
    * (aws-sns/lib/topic-base.js) grants publishing, and the key's use, to the bare
    * `codestar-notifications.amazonaws.com` principal: any account's notification rule could then
    * publish to the topic (confused deputy). This target makes the same grants with the principal
-   * limited to notification rules of this account and region (aws:SourceAccount, aws:SourceArn).
-   * The pattern, not the rule's own ARN, because the key policy cannot name the rule (the rule
-   * depends on the topic, which depends on the key).
+   * limited to this account's notification rules (`aws:SourceAccount`, which AWS's notification
+   * set-up guide uses for these topics). No `aws:SourceArn`: no AWS document confirms that
+   * CodeStar Notifications sends it, and a condition on a missing key would silently drop every
+   * notification; the rule's own ARN could not be named anyway (the rule depends on the topic,
+   * which depends on the key).
    */
   private notificationTarget(topic: sns.ITopic): notifications.INotificationRuleTarget {
     const stack = Stack.of(this);
     const principal = new iam.ServicePrincipal('codestar-notifications.amazonaws.com').withConditions({
       StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: {
-        'aws:SourceArn': stack.formatArn({ service: 'codestar-notifications', resource: 'notificationrule', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-      },
     });
     return {
       bindAsNotificationRuleTarget: () => {
