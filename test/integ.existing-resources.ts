@@ -25,7 +25,7 @@ new EcsCiCdPipeline(stack, 'Orders', {
   cpuArchitecture: ecs.CpuArchitecture.ARM64,
   environments: [
     { name: 'qa', cluster },
-    { name: 'prod', cluster, approvalEmails: ['release@acme.example'] },
+    { name: 'prod', cluster, production: true, approvalEmails: ['release@acme.example'] },
   ],
 });
 new IntegTest(app, 'ExistingResources', { testCases: [shared, stack] });
