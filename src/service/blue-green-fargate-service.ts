@@ -447,8 +447,11 @@ export class BlueGreenFargateService extends Construct {
    * iam:PassRole to ECS tasks, which is what an ECS blue/green deployment does; its Lambda, SNS and
    * S3 statements only match CodeDeployHook_* functions, CodeDeployTopic_* topics and objects
    * tagged UseWithCodeDeploy. Nothing more is needed: the hooks get lambda:InvokeFunction one by
-   * one below, the deployment group has no SNS triggers, and the pipeline passes the AppSpec as
-   * content (CodeDeploy never reads the artifact bucket, whose KMS key this role cannot use).
+   * one below, the deployment group has no SNS triggers, and the deployments do not read S3:
+   * CodePipeline's CodeDeployToECS action hands CodeDeploy the AppSpec itself, and this role never
+   * had use of the artifact bucket's KMS key, so reading the artifacts could not have worked with
+   * the broad policy either. (Checked against the AWS managed policy reference and the ECS guide,
+   * not in an account.)
    * Setting the L1 property keeps the role (no replacement) and lets cdk-nag see the real list.
    */
   private limitDeploymentRole(): void {
