@@ -70,7 +70,8 @@ function synthOnce(variant: Variant, n: number): { ms: number; template: Templat
     stack = new Stack(app, 'Bench');
     new EcsCiCdPipeline(stack, 'Shop', {
       source: PipelineSource.connection(SOURCE),
-      environments: envNames.map(name => ({ name, ...(lean ? { dashboard: false, smokeTest: false } : {}) })),
+      // The last environment is production, as in the hand-wired version.
+      environments: envNames.map((name, i) => ({ name, production: i === n - 1, ...(lean ? { dashboard: false, smokeTest: false } : {}) })),
     });
   } else {
     stack = new HandWiredStack(app, 'Bench', { environments: envNames, ...SOURCE });

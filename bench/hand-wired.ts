@@ -9,7 +9,7 @@
  * CodeDeploy application + deployment group, CPU autoscaling; one CodeBuild project (inline
  * buildspec: docker build/push + imageDetail.json) and a CodePipeline V2: CodeStar Connections
  * source -> build -> one CodeDeploy ECS deploy action per environment, a manual approval before the
- * last one (when there are several, as the library does).
+ * last one (when there are several, as the library does for the production environment the bench marks).
  */
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';

@@ -28,6 +28,7 @@ export class ShopPipelineStack extends Stack {
         { name: 'staging', integrationTestCommands: ['curl -fsS "$SERVICE_URL/health"'] },
         {
           name: 'prod',
+          production: true,
           requireApproval: true,
           approvalEmails: ['ops@acme.example'],
           minCapacity: 2,

@@ -32,7 +32,8 @@ export interface EnvironmentOptions extends DeploymentEnvironmentOptions {
 
   /**
    * Wait for a manual approval before deploying to this environment.
-   * @default - true for the last environment when there are several, false otherwise
+   * @default - true for a production environment (`production: true`) that is not the first,
+   * false otherwise
    */
   readonly requireApproval?: boolean;
 
@@ -70,8 +71,10 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
 
   /**
    * The environments, in promotion order. Each gets its own cluster, service, load balancer and
-   * deployment group, and a `Deploy-<name>` stage.
-   * @default - dev, staging and prod, with an approval before prod
+   * deployment group, and a `Deploy-<name>` stage. With several environments, mark the production
+   * one(s) with `production: true` (or set `production: false` on every environment): production
+   * is never inferred from the order, so appending an environment cannot weaken an existing one.
+   * @default - dev, staging and prod (`production: true`), with an approval before prod
    */
   readonly environments?: EnvironmentOptions[];
 
@@ -144,7 +147,7 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
   readonly pipelineName?: string;
 }
 
-const DEFAULT_ENVIRONMENTS: EnvironmentOptions[] = [{ name: 'dev' }, { name: 'staging' }, { name: 'prod' }];
+const DEFAULT_ENVIRONMENTS: EnvironmentOptions[] = [{ name: 'dev' }, { name: 'staging' }, { name: 'prod', production: true }];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -204,7 +207,7 @@ export class EcsCiCdPipeline extends Construct {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcEndpointsIgnored', `vpcEndpoints (${props.vpcEndpoints}) is ignored because vpc is given`);
     }
     const inCreatedVpc = envs.filter(e => !e.vpc && !e.cluster);
-    const hostsProduction = envs.some((e, i) => !e.vpc && !e.cluster && (e.production ?? i === envs.length - 1));
+    const hostsProduction = envs.some((e, i) => !e.vpc && !e.cluster && isProduction(envs, i));
     const sharedVpc = props.vpc ?? (inCreatedVpc.length === 0 ? undefined
       : createDefaultVpc(this, 'Vpc', props.natGateways ?? (hostsProduction ? 2 : 1), props.vpcEndpoints));
 
@@ -213,7 +216,7 @@ export class EcsCiCdPipeline extends Construct {
       ...containerOptions(props),
       ...env,
       environmentName: env.name,
-      production: env.production ?? i === envs.length - 1,
+      production: isProduction(envs, i),
       vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
     }));
 
@@ -263,7 +266,7 @@ export class EcsCiCdPipeline extends Construct {
       })],
     });
 
-    const needsApproval = envs.map((env, i) => env.requireApproval ?? (envs.length > 1 && i === envs.length - 1));
+    const needsApproval = envs.map((_, i) => requiresApproval(envs, i));
     if (needsApproval.some(Boolean)) {
       this.approvalTopic = this.createTopic('ApprovalTopic', envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
     }
@@ -351,12 +354,12 @@ export class EcsCiCdPipeline extends Construct {
       resolveServiceSettings({
         ...containerOptions(props),
         ...env,
-        production: env.production ?? i === envs.length - 1,
+        production: isProduction(envs, i),
       }, prefix);
       validateCommands(`${prefix}integrationTestCommands`, env.integrationTestCommands);
       (env.approvalEmails ?? []).forEach((email, j) =>
         validatePattern(`${prefix}approvalEmails[${j}]`, email, EMAIL, 'must be an e-mail address'));
-      const approval = env.requireApproval ?? (envs.length > 1 && i === envs.length - 1);
+      const approval = requiresApproval(envs, i);
       if (env.approvalEmails?.length && !approval) {
         throw new Error(`${prefix}approvalEmails (${JSON.stringify(env.approvalEmails)}) is set but environment '${env.name}' has no approval; set requireApproval: true or drop approvalEmails`);
       }
@@ -365,7 +368,17 @@ export class EcsCiCdPipeline extends Construct {
           `environments[0].requireApproval: '${env.name}' is the first environment, so its approval comes before any deployment has been verified`);
       }
     });
-    if (envs.length > 1 && !envs.some((env, i) => env.requireApproval ?? i === envs.length - 1)) {
+    // Production used to default to "the last environment": appending one (a DR region, say) then
+    // silently took approval, FARGATE-only capacity, 2 tasks and the termination wait away from
+    // the previous last one. With several environments the choice must now be written down.
+    if (envs.length > 1 && !envs.some(env => env.production === true) && !envs.every(env => env.production === false)) {
+      const last = envs[envs.length - 1].name;
+      throw new Error(`environments (${envs.map(env => `'${env.name}'`).join(', ')}) has ${envs.length} environments and none sets production: true. `
+        + `Mark the production environment(s), e.g. { name: '${last}', production: true }, or set production: false on every environment `
+        + 'for a pipeline without production. Production (approval, FARGATE only, 2 tasks, termination wait) is not inferred from the order, '
+        + 'so appending an environment cannot take it away from an existing one');
+    }
+    if (envs.length > 1 && !envs.some((_, i) => requiresApproval(envs, i))) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:noApproval',
         'no environment requires approval: every commit reaches the last environment without a human decision');
     }
@@ -512,6 +525,19 @@ export class EcsCiCdPipeline extends Construct {
         ['Resource::\\*']);
     }
   }
+}
+
+/**
+ * Whether environment `i` is production: only when marked, except that the single environment of
+ * a one-environment pipeline is production by default (adding a second one then requires marking).
+ */
+function isProduction(envs: EnvironmentOptions[], i: number): boolean {
+  return envs[i].production ?? envs.length === 1;
+}
+
+/** Whether environment `i` waits for an approval: by default every production environment but the first. */
+function requiresApproval(envs: EnvironmentOptions[], i: number): boolean {
+  return envs[i].requireApproval ?? (isProduction(envs, i) && i > 0);
 }
 
 /**

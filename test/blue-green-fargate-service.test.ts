@@ -9,6 +9,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -40,6 +41,17 @@ function build(props: PropsFactory = {}): Built {
   const stack = newStack();
   const service = new BlueGreenFargateService(stack, 'Svc', typeof props === 'function' ? props(stack) : props);
   return { stack, service, template: Template.fromStack(stack) };
+}
+
+/**
+ * Like `build`, reading the annotations first: a second synthesis of an App with a created cluster
+ * fails in aws-cdk-lib's capacity-provider aspect, and `Template.fromStack` reuses the first one.
+ */
+function buildAnnotated(props: PropsFactory = {}): Built & { readonly annotations: Annotations } {
+  const stack = newStack();
+  const service = new BlueGreenFargateService(stack, 'Svc', typeof props === 'function' ? props(stack) : props);
+  const annotations = Annotations.fromStack(stack);
+  return { stack, service, annotations, template: Template.fromStack(stack) };
 }
 
 /** Logical id of an L2 construct's CloudFormation resource. */
@@ -257,12 +269,12 @@ describe('BlueGreenFargateService with default props', () => {
   });
 
   describe('service', () => {
-    test('uses the CODE_DEPLOY controller, private subnets, no public IP and 1 task', () => {
+    test('uses the CODE_DEPLOY controller, private subnets, no public IP and no DesiredCount (autoscaling owns it)', () => {
       // THEN
       template.hasResourceProperties('AWS::ECS::Service', {
         Cluster: { Ref: ids.cluster },
         DeploymentController: { Type: 'CODE_DEPLOY' },
-        DesiredCount: 1,
+        DesiredCount: Match.absent(),
         NetworkConfiguration: {
           AwsvpcConfiguration: {
             AssignPublicIp: 'DISABLED',
@@ -396,7 +408,7 @@ describe('BlueGreenFargateService with default props', () => {
       template.hasResourceProperties('AWS::CodeDeploy::Application', { ComputePlatform: 'ECS' });
     });
 
-    test('deploys blue/green with traffic control, all at once, terminating blue immediately', () => {
+    test('deploys blue/green with traffic control, all at once, terminating blue after 4 minutes', () => {
       // THEN
       template.resourceCountIs('AWS::CodeDeploy::DeploymentConfig', 0);
       template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
@@ -404,7 +416,7 @@ describe('BlueGreenFargateService with default props', () => {
         DeploymentConfigName: 'CodeDeployDefault.ECSAllAtOnce',
         DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
         BlueGreenDeploymentConfiguration: {
-          TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 0 },
+          TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 4 },
         },
         LoadBalancerInfo: {
           TargetGroupPairInfoList: [{
@@ -573,6 +585,18 @@ describe('BlueGreenFargateService with default props', () => {
       });
     });
 
+    test('the deployment group role has AWSCodeDeployRoleForECSLimited only, not AWSCodeDeployRoleForECS', () => {
+      // THEN the role keeps its logical id and carries the limited managed policy alone
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'codedeploy.amazonaws.com' } })] },
+        ManagedPolicyArns: Match.exact([
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AWSCodeDeployRoleForECSLimited']] },
+        ]),
+      });
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/AWSCodeDeployRoleForECS"/);
+      expect(ids.deploymentGroupRole).toMatch(/^SvcDeploymentGroupServiceRole/);
+    });
+
     test('may be invoked by the deployment group role on its unqualified ARN only', () => {
       // THEN
       template.hasResourceProperties('AWS::IAM::Policy', {
@@ -641,7 +665,7 @@ describe('production: true', () => {
 
   test('runs 2 tasks and scales between 2 and 10', () => {
     // THEN
-    built.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+    built.template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: Match.absent() });
     built.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 10 });
     expect(built.service.production).toBe(true);
   });
@@ -935,6 +959,21 @@ describe('load balancer options', () => {
       });
     });
 
+    test('creates the port-80 redirect listener only after the production listener (no DuplicateListener when a certificate is added)', () => {
+      // THEN adding a certificate moves the production listener from 80 to 443 in the same update
+      // that creates the redirect listener on 80: the redirect listener must wait for it.
+      const production = logicalId(built.stack, built.service.productionListener);
+      const redirect = Object.entries<any>(built.template.findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Port: 80 } }));
+      expect(redirect).toHaveLength(1);
+      expect(redirect[0][1].DependsOn).toEqual(expect.arrayContaining([production]));
+    });
+
+    test('warns that the URLs use the load balancer\'s DNS name, which the certificate does not cover', () => {
+      // THEN
+      const { annotations } = buildAnnotated(stack => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN) }));
+      annotations.hasWarning('/TestStack/Svc', Match.stringLikeRegexp('certificate is set without domainName'));
+    });
+
     test('redirects HTTP 80 permanently to HTTPS 443', () => {
       // THEN
       built.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
@@ -1221,6 +1260,18 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings).toEqual([]);
   });
 
+  test('HTTPS on a domain name with an alias record has no unsuppressed errors or warnings', () => {
+    // GIVEN
+    const stack = newStack();
+    new BlueGreenFargateService(stack, 'Svc', {
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555'),
+      domainName: 'shop.acme.example',
+      hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'acme.example' }),
+    });
+    // WHEN / THEN
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
   test.each([
     ['an explicit open production listener is acknowledged like the default one', ['0.0.0.0/0'], []],
     ['a restricted production listener needs no acknowledgement', ['203.0.113.0/24'], []],
@@ -1255,6 +1306,105 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
+describe('DesiredCount is left to the scalable target (aws-cdk issue 3919)', () => {
+  test.each([
+    ['without feature flags', {}],
+    ['with @aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount', { '@aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount': true }],
+    ['with @aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount false', { '@aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount': false }],
+  ])('production with desiredCount 3: no DesiredCount on the service, MinCapacity 3, %s', (_name, context) => {
+    // GIVEN an app with (or without) the feature flag
+    const stack = new Stack(new App({ context }), 'TestStack');
+    // WHEN
+    new BlueGreenFargateService(stack, 'Svc', { production: true, desiredCount: 3, maxCapacity: 30 });
+    // THEN a later stack update cannot reset a scaled-out service: only the scalable target has a count
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: Match.absent() });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 30 });
+  });
+
+  test('desiredCount above an explicit minCapacity warns that it has no effect', () => {
+    // GIVEN / WHEN
+    const { annotations } = buildAnnotated({ desiredCount: 3, minCapacity: 2 });
+    // THEN
+    annotations.hasWarning('/TestStack/Svc', Match.stringLikeRegexp('desiredCount \\(3\\) differs from minCapacity \\(2\\)'));
+  });
+
+  test('desiredCount alone does not warn', () => {
+    const { annotations } = buildAnnotated({ desiredCount: 3 });
+    annotations.hasNoWarning('/TestStack/Svc', Match.stringLikeRegexp('desiredCount'));
+  });
+});
+
+describe('rollback on alarm can fire outside production', () => {
+  test('the default termination wait covers every built-in alarm window plus a minute for the metrics', () => {
+    // GIVEN / WHEN a non-production service with the default all-at-once deployment
+    const { template } = build();
+    // THEN the old task set outlives the slowest built-in alarm, so CodeDeploy still watches it
+    const group = onlyResource(template, 'AWS::CodeDeploy::DeploymentGroup').resource;
+    const waitSeconds = group.Properties.BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess.TerminationWaitTimeInMinutes * 60;
+    const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(5);
+    const longestWindow = Math.max(...alarms.map(a => a.Properties.EvaluationPeriods * a.Properties.Period));
+    expect(longestWindow).toBe(180);
+    expect(waitSeconds).toBe(longestWindow + 60);
+  });
+
+  test('an explicit termination wait of 0 warns that alarms cannot roll back', () => {
+    const { annotations, template } = buildAnnotated({ terminationWaitTime: Duration.minutes(0) });
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      BlueGreenDeploymentConfiguration: { TerminateBlueInstancesOnDeploymentSuccess: { TerminationWaitTimeInMinutes: 0 } },
+    });
+    annotations.hasWarning('/TestStack/Svc', Match.stringLikeRegexp('terminationWaitTime \\(0 minutes\\) is shorter than the 4 minutes'));
+  });
+});
+
+describe('domainName', () => {
+  const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+  test('with a certificate and a hosted zone: https URLs on the name, outputs, an alias record and no warning', () => {
+    // GIVEN
+    const stack = newStack();
+    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'acme.example' });
+    // WHEN
+    const service = new BlueGreenFargateService(stack, 'Svc', {
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN),
+      domainName: 'shop.acme.example',
+      hostedZone: zone,
+    });
+    // THEN
+    const annotations = Annotations.fromStack(stack);
+    const template = Template.fromStack(stack);
+    expect(service.url).toBe('https://shop.acme.example');
+    expect(service.testUrl).toBe('https://shop.acme.example:8443');
+    expect(outputValue(template, 'SvcProductionUrl')).toBe('https://shop.acme.example');
+    expect(outputValue(template, 'SvcTestUrl')).toBe('https://shop.acme.example:8443');
+    const lb = logicalId(stack, service.loadBalancer);
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'shop.acme.example.',
+      Type: 'A',
+      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      AliasTarget: {
+        DNSName: { 'Fn::Join': ['', ['dualstack.', { 'Fn::GetAtt': [lb, 'DNSName'] }]] },
+        HostedZoneId: { 'Fn::GetAtt': [lb, 'CanonicalHostedZoneID'] },
+      },
+    });
+    expect(service.aliasRecord).toBeDefined();
+    // the smoke test sends the name as Host header and TLS server name, as clients will
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TEST_LISTENER_PROTOCOL: 'HTTPS', LOAD_BALANCER_DNS_NAME: 'shop.acme.example' }) },
+    });
+    annotations.hasNoWarning('/TestStack/Svc', Match.stringLikeRegexp('domainName'));
+  });
+
+  test('without a hosted zone: the name in the URLs (with a non-default port), no record', () => {
+    const { service, template } = build({ domainName: 'api.acme.example', productionListenerPort: 8000, testListenerPort: 8001 });
+    expect(service.url).toBe('http://api.acme.example:8000');
+    expect(service.testUrl).toBe('http://api.acme.example:8001');
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    expect(service.aliasRecord).toBeUndefined();
+  });
+});
+
 describe('SmokeTest used alone', () => {
   function withService(addSmokeTest: (stack: Stack, service: BlueGreenFargateService) => void): void {
     const stack = newStack();
@@ -1268,6 +1418,9 @@ describe('SmokeTest used alone', () => {
     ['path', { path: 'health' }, /^path \('health'\) must start with '\/'/],
     ['expectedStatus', { expectedStatus: '2xx' }, /^expectedStatus \('2xx'\) must be HTTP codes or ranges/],
     ['port', { port: 70000 }, /^port \(70000\) must be an integer between 1 and 65535$/],
+    ['hostName', { hostName: 'https://shop.acme.example' }, /^hostName \('https:\/\/shop\.acme\.example'\) must be a fully qualified DNS name/],
+    ['attempts and timeout together', { attempts: 100, timeout: Duration.seconds(10) },
+      /^attempts \(100\) and timeout \(10 seconds\) need a smoke test function timeout of 1130 seconds .*above Lambda's 900-second limit/],
   ])('rejects a bad %s, naming it', (_prop, bad, message) => {
     expect(() => withService((stack, service) => new SmokeTest(stack, 'Smoke', {
       vpc: service.vpc, loadBalancer: service.loadBalancer, protocol: elbv2.ApplicationProtocol.HTTP, port: 8080, path: '/', ...bad,

@@ -373,7 +373,7 @@ describe('EcsCiCdPipeline with the default environments', () => {
   });
 
   describe('environments', () => {
-    it('exposes one BlueGreenFargateService per environment, in order, the last one production', () => {
+    it('exposes one BlueGreenFargateService per environment, in order, prod marked production', () => {
       // THEN (on the synthesis of beforeAll)
       expect(pipeline.environments.map(e => [e.environmentName, e.production])).toEqual([['dev', false], ['staging', false], ['prod', true]]);
       expect(pipeline.environments.every(e => e instanceof BlueGreenFargateService)).toBe(true);
@@ -383,12 +383,16 @@ describe('EcsCiCdPipeline with the default environments', () => {
     });
 
     it('runs production on FARGATE only, with 2 tasks and a 5 minute termination wait', () => {
-      // THEN (on the synthesis of beforeAll)
+      // THEN (on the synthesis of beforeAll): 2 tasks through the scalable target, none in the service
       const prod = pipeline.environments[2];
       const cluster = stack.resolve(prod.cluster.clusterName);
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        ResourceId: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([stack.resolve(prod.service.serviceName)])] }),
+        MinCapacity: 2,
+      });
       template.hasResourceProperties('AWS::ECS::Service', {
         Cluster: cluster,
-        DesiredCount: 2,
+        DesiredCount: Match.absent(),
         CapacityProviderStrategy: Match.exact([{ CapacityProvider: 'FARGATE', Weight: 1 }]),
         DeploymentController: { Type: 'CODE_DEPLOY' },
       });
@@ -404,13 +408,17 @@ describe('EcsCiCdPipeline with the default environments', () => {
       });
     });
 
-    it.each([['dev', 0], ['staging', 1]])('runs %s as non-production: 1 task, FARGATE_SPOT mix, no termination wait', (_name, index) => {
+    it.each([['dev', 0], ['staging', 1]])('runs %s as non-production: 1 task, FARGATE_SPOT mix, a 4 minute termination wait', (_name, index) => {
       // THEN (on the synthesis of beforeAll)
       const env = pipeline.environments[index];
       const cluster = stack.resolve(env.cluster.clusterName);
+      template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+        ResourceId: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([stack.resolve(env.service.serviceName)])] }),
+        MinCapacity: 1,
+      });
       template.hasResourceProperties('AWS::ECS::Service', {
         Cluster: cluster,
-        DesiredCount: 1,
+        DesiredCount: Match.absent(),
         CapacityProviderStrategy: Match.exact([
           { CapacityProvider: 'FARGATE', Base: 1, Weight: 1 },
           { CapacityProvider: 'FARGATE_SPOT', Weight: 4 },
@@ -419,7 +427,7 @@ describe('EcsCiCdPipeline with the default environments', () => {
       template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
         ECSServices: [{ ClusterName: cluster, ServiceName: stack.resolve(env.service.serviceName) }],
         BlueGreenDeploymentConfiguration: Match.objectLike({
-          TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 0 },
+          TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 4 },
         }),
       });
     });
@@ -535,7 +543,7 @@ describe('EcsCiCdPipeline with a custom environment list', () => {
       environments: [
         { name: 'qa' },
         { name: 'staging', integrationTestCommands: COMMANDS },
-        { name: 'live', approvalEmails: ['ops@acme.example'] },
+        { name: 'live', production: true, approvalEmails: ['ops@acme.example'] },
       ],
       notificationEmails: ['platform@acme.example', 'dev@acme.example'],
     });
@@ -650,7 +658,7 @@ describe('EcsCiCdPipeline with a custom environment list', () => {
 describe('EcsCiCdPipeline approval variants', () => {
   it('with requireApproval: false on the last environment: no approval, no approval topic, a warning', () => {
     // GIVEN dev -> prod without approval
-    const { stack, pipeline, template, annotations } = synth({ environments: [{ name: 'dev' }, { name: 'prod', requireApproval: false }] });
+    const { stack, pipeline, template, annotations } = synth({ environments: [{ name: 'dev' }, { name: 'prod', production: true, requireApproval: false }] });
     // THEN
     expect(allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval')).toEqual([]);
     expect(pipeline.approvalTopic).toBeUndefined();
@@ -661,7 +669,7 @@ describe('EcsCiCdPipeline approval variants', () => {
 
   it('with requireApproval: true on the first environment: an approval before it, with a warning', () => {
     // GIVEN dev (approval) -> prod (default approval)
-    const { stack, pipeline, template, annotations } = synth({ environments: [{ name: 'dev', requireApproval: true }, { name: 'prod' }] });
+    const { stack, pipeline, template, annotations } = synth({ environments: [{ name: 'dev', requireApproval: true }, { name: 'prod', production: true }] });
     // THEN both stages start with an approval; the first one is flagged
     const approvals = allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval');
     expect(approvals.map(a => [a.stage, a.action.RunOrder])).toEqual([['Deploy-dev', 1], ['Deploy-prod', 1]]);
@@ -684,7 +692,75 @@ describe('EcsCiCdPipeline approval variants', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     annotations.hasNoWarning('*', Match.stringLikeRegexp('approval'));
     expect(pipeline.environments.map(e => e.production)).toEqual([true]);
-    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2 });
+  });
+});
+
+describe('production is marked, never inferred from the order', () => {
+  it('the default environments mark prod explicitly', () => {
+    // GIVEN / WHEN the defaults are spelled out
+    const { pipeline } = synth({ environments: [{ name: 'dev' }, { name: 'staging' }, { name: 'prod', production: true }] });
+    const defaults = synth();
+    // THEN they are the same three environments with the same production flags
+    expect(defaults.pipeline.environments.map(e => [e.environmentName, e.production]))
+      .toEqual(pipeline.environments.map(e => [e.environmentName, e.production]));
+  });
+
+  it('appending dr after prod leaves prod\'s approval, FARGATE-only capacity, 2 tasks and 5 minute wait alone', () => {
+    // GIVEN a pipeline whose prod is marked, then a dr environment appended after it
+    const { stack, pipeline, template } = synth({ environments: [{ name: 'dev' }, { name: 'prod', production: true }, { name: 'dr' }] });
+    const [, prod, dr] = pipeline.environments;
+    // THEN prod keeps everything production gets; dr is a non-production environment without approval
+    expect(pipeline.environments.map(e => [e.environmentName, e.production])).toEqual([['dev', false], ['prod', true], ['dr', false]]);
+    const approvals = allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval');
+    expect(approvals.map(a => a.stage)).toEqual(['Deploy-prod']);
+    template.hasResourceProperties('AWS::ECS::Service', {
+      Cluster: stack.resolve(prod.cluster.clusterName),
+      CapacityProviderStrategy: Match.exact([{ CapacityProvider: 'FARGATE', Weight: 1 }]),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ResourceId: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([stack.resolve(prod.service.serviceName)])] }),
+      MinCapacity: 2,
+    });
+    template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
+      ECSServices: [{ ClusterName: stack.resolve(prod.cluster.clusterName), ServiceName: stack.resolve(prod.service.serviceName) }],
+      BlueGreenDeploymentConfiguration: Match.objectLike({ TerminateBlueInstancesOnDeploymentSuccess: { Action: 'TERMINATE', TerminationWaitTimeInMinutes: 5 } }),
+    });
+    expect(dr.capacityProviderStrategies.map(c => c.capacityProvider)).toEqual(['FARGATE', 'FARGATE_SPOT']);
+  });
+
+  it('approves before every production environment but the first, by default', () => {
+    // GIVEN two production regions after staging
+    const { template } = synth({
+      environments: [{ name: 'staging' }, { name: 'prod-eu', production: true }, { name: 'prod-us', production: true }],
+    });
+    // THEN
+    const approvals = allActions(template).filter(a => a.action.ActionTypeId.Category === 'Approval');
+    expect(approvals.map(a => a.stage)).toEqual(['Deploy-prod-eu', 'Deploy-prod-us']);
+  });
+
+  it('with production: false everywhere: no production, no approval, a warning', () => {
+    const { pipeline, annotations } = synth({ environments: [{ name: 'dev', production: false }, { name: 'qa', production: false }] });
+    expect(pipeline.environments.map(e => e.production)).toEqual([false, false]);
+    expect(pipeline.approvalTopic).toBeUndefined();
+    annotations.hasWarning('/Test/Pipeline', Match.stringLikeRegexp('no environment requires approval'));
+  });
+
+  it('uses domainName in the integration tests\' SERVICE_URL and the approval link', () => {
+    // GIVEN staging and prod on their own names
+    const { template } = synth({
+      environments: [
+        { name: 'staging', domainName: 'staging.shop.acme.example', integrationTestCommands: ['curl -fsS "$SERVICE_URL/health"'] },
+        { name: 'prod', production: true, domainName: 'shop.acme.example' },
+      ],
+    });
+    // THEN
+    const tests = allActions(template).find(a => a.stage === 'Deploy-staging' && a.action.Name === 'IntegrationTests')!;
+    expect(JSON.parse(tests.action.Configuration.EnvironmentVariables)).toEqual(expect.arrayContaining([
+      { name: 'SERVICE_URL', type: 'PLAINTEXT', value: 'http://staging.shop.acme.example' },
+    ]));
+    const approval = allActions(template).find(a => a.stage === 'Deploy-prod' && a.action.Name === 'Approve')!;
+    expect(approval.action.Configuration.ExternalEntityLink).toBe('http://staging.shop.acme.example');
   });
 });
 
@@ -925,7 +1001,7 @@ describe('size limits', () => {
     const pipeline = new EcsCiCdPipeline(stack, 'Shop', {
       source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc' }),
       unitTestCommands: ['npm ci', 'npm test'],
-      environments: Array.from({ length: 11 }, (_, i) => ({ name: `environment-${i + 1}` })),
+      environments: Array.from({ length: 11 }, (_, i) => ({ name: `environment-${i + 1}`, production: i === 10 })),
     });
     const resources = Object.keys(Template.fromStack(stack).toJSON().Resources).length;
     expect(resources).toBeLessThanOrEqual(500);
@@ -948,7 +1024,7 @@ describe('settings reach the environments and the build', () => {
       logRetention: logs.RetentionDays.ONE_WEEK,
       dockerfile: 'api/Dockerfile',
       buildTimeout: Duration.minutes(20),
-      environments: [{ name: 'dev' }, { name: 'prod' }],
+      environments: [{ name: 'dev' }, { name: 'prod', production: true }],
     });
   });
 

@@ -26,7 +26,7 @@ new EcsCiCdPipeline(stack, 'Orders', {
   environments: [
     { name: 'qa', cluster },
     // The integ run deletes the stacks afterwards: production's default deletion protection would block it.
-    { name: 'prod', cluster, approvalEmails: ['release@acme.example'], loadBalancerDeletionProtection: false },
+    { name: 'prod', cluster, production: true, approvalEmails: ['release@acme.example'], loadBalancerDeletionProtection: false },
   ],
 });
 new IntegTest(app, 'ExistingResources', { testCases: [shared, stack] });

@@ -19,7 +19,7 @@ describe('integration-test buildspec, executed', () => {
       environments: [
         { name: 'dev', integrationTestCommands: ['echo "dev-check $SERVICE_URL"'] },
         { name: 'staging', integrationTestCommands: ['echo "staging-check-1 $SERVICE_URL"', 'test "$FAIL_STAGING" != 1', 'echo staging-check-2'] },
-        { name: 'prod' },
+        { name: 'prod', production: true },
       ],
     });
     const projects = Object.values<any>(Template.fromStack(stack).findResources('AWS::CodeBuild::Project'))

@@ -5,6 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   BlueGreenFargateService,
@@ -41,6 +42,10 @@ function resolve<T>(props: Props<T>, stack: Stack): T {
 
 function defaultSource(): PipelineSource {
   return PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: CONNECTION_ARN });
+}
+
+function hostedZone(stack: Stack): route53.IHostedZone {
+  return route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'acme.example' });
 }
 
 function certificate(stack: Stack): acm.ICertificate {
@@ -186,6 +191,21 @@ const serviceCases: BadCase[] = [
     /^natGateways \(3\) must be an integer between 1 and 2$/],
   ['smokeTest: true together with hooks.afterAllowTestTraffic', service(stack => ({ smokeTest: true, hooks: { afterAllowTestTraffic: hookFunction(stack) } })),
     /^smokeTest \(true\) and hooks\.afterAllowTestTraffic cannot both be set: .*set smokeTest: false or drop the hook$/],
+  // Each value is accepted alone; together they need a function timeout above Lambda's 900 s.
+  ['smokeTestOptions attempts 20 with timeout 60 s', service({ smokeTestOptions: { attempts: 20, timeout: Duration.seconds(60) } }),
+    /^smokeTestOptions\.attempts \(20\) and smokeTestOptions\.timeout \(1 minute\) need a smoke test function timeout of 1250 seconds .*above Lambda's 900-second limit; lower attempts or timeout$/],
+  ['smokeTestOptions attempts 100 with timeout 9 s', service({ smokeTestOptions: { attempts: 100, timeout: Duration.seconds(9) } }),
+    /^smokeTestOptions\.attempts \(100\) and smokeTestOptions\.timeout \(9 seconds\) need a smoke test function timeout of 1030 seconds/],
+  ['domainName with a scheme', service({ domainName: 'https://shop.acme.example' }),
+    /^domainName \('https:\/\/shop\.acme\.example'\) must be a fully qualified DNS name such as 'shop\.acme\.example'/],
+  ['domainName with a port', service({ domainName: 'shop.acme.example:443' }),
+    /^domainName \('shop\.acme\.example:443'\) must be a fully qualified DNS name/],
+  ['domainName without a dot', service({ domainName: 'localhost' }),
+    /^domainName \('localhost'\) must be a fully qualified DNS name/],
+  ['hostedZone without domainName', service(stack => ({ hostedZone: hostedZone(stack) })),
+    /^hostedZone \(Stack\/Zone\) is set but domainName is not; set the DNS name the alias record should have$/],
+  ['domainName outside hostedZone', service(stack => ({ hostedZone: hostedZone(stack), domainName: 'shop.other.example' })),
+    /^domainName \('shop\.other\.example'\) is not in hostedZone \('acme\.example'\)/],
 ];
 
 // ---------------------------------------------------------------------------
@@ -207,6 +227,15 @@ const pipelineCases: BadCase[] = [
     /^environments\[2\]\.minCapacity \(5\) must be <= maxCapacity \(3\)$/],
   ['environments[1].testListenerPort equal to its productionListenerPort', pipelineWith({ name: 'dev' }, { name: 'prod', productionListenerPort: 8080, testListenerPort: 8080 }),
     /^environments\[1\]\.testListenerPort \(8080\) must differ from productionListenerPort \(8080\)$/],
+  ['several environments, none marked production', pipelineWith({ name: 'dev' }, { name: 'staging' }, { name: 'prod' }),
+    /^environments \('dev', 'staging', 'prod'\) has 3 environments and none sets production: true\. Mark the production environment\(s\), e\.g\. \{ name: 'prod', production: true \}, or set production: false on every environment/],
+  ['an environment appended after an unmarked prod', pipelineWith({ name: 'dev' }, { name: 'prod', requireApproval: true }, { name: 'dr' }),
+    /^environments \('dev', 'prod', 'dr'\) has 3 environments and none sets production: true/],
+  ['some environments marked production: false, none true', pipelineWith({ name: 'dev', production: false }, { name: 'prod' }),
+    /^environments \('dev', 'prod'\) has 2 environments and none sets production: true/],
+  ['environments[1].smokeTestOptions attempts 20 with timeout 60 s',
+    pipelineWith({ name: 'dev' }, { name: 'prod', production: true, smokeTestOptions: { attempts: 20, timeout: Duration.seconds(60) } }),
+    /^environments\[1\]\.smokeTestOptions\.attempts \(20\) and environments\[1\]\.smokeTestOptions\.timeout \(1 minute\) need a smoke test function timeout of 1250 seconds/],
   ['environments[1].smokeTestOptions.attempts 0', pipelineWith({ name: 'dev' }, { name: 'prod', smokeTestOptions: { attempts: 0 } }),
     /^environments\[1\]\.smokeTestOptions\.attempts \(0\) must be an integer between 1 and 100$/],
   ['approvalEmails with a bad address', pipelineWith({ name: 'dev' }, { name: 'prod', approvalEmails: ['ops@example.com', 'not-an-email'] }),
@@ -313,6 +342,10 @@ const goodCases: GoodCase[] = [
   ['IPv6 CIDR ::/0 on both listeners', service({ testListenerAllowedCidrs: ['::/0'], productionListenerAllowedCidrs: ['0.0.0.0/0', '::/0'] })],
   ['smokeTest: false with hooks.afterAllowTestTraffic', service(stack => ({ smokeTest: false, hooks: { afterAllowTestTraffic: hookFunction(stack) } }))],
   ['pipeline with a single environment', pipelineWith({ name: 'prod' })],
+  ['pipeline with several environments, every one production: false', pipelineWith({ name: 'dev', production: false }, { name: 'qa', production: false })],
+  ['smokeTestOptions attempts 20 with timeout 40 s (850 s function timeout)', service({ smokeTestOptions: { attempts: 20, timeout: Duration.seconds(40) } })],
+  ['smokeTestOptions attempts 100 with the default 5 s timeout (630 s function timeout)', service({ smokeTestOptions: { attempts: 100 } })],
+  ['domainName at the apex of hostedZone', service(stack => ({ hostedZone: hostedZone(stack), domainName: 'acme.example' }))],
   ['canary 99 % after 2880 minutes and linear 1 % every minute', () => [
     TrafficShifting.canary(99, Duration.minutes(2880)),
     TrafficShifting.linear(1, Duration.minutes(1)),

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SmokeTestFunction } from './smoke-test-function';
 import { acknowledge } from '../private/nag';
-import { validateSmokeTestOptions } from '../private/service-settings';
+import { SMOKE_TEST_INTERVAL, smokeTestFunctionTimeoutSeconds, validateDomainName, validateSmokeTestOptions } from '../private/service-settings';
 import { validatePort } from '../private/validation';
 
 /** Properties of a {@link SmokeTest}. */
@@ -21,6 +21,12 @@ export interface SmokeTestProps {
   readonly port: number;
   /** Path to call, starting with '/'. */
   readonly path: string;
+  /**
+   * Host header (and TLS server name) of each request: the name the application and the
+   * certificate answer to.
+   * @default - the load balancer's DNS name
+   */
+  readonly hostName?: string;
   /**
    * Healthy status codes, e.g. '200-299' or '200,301'.
    * @default '200-299'
@@ -57,10 +63,11 @@ export class SmokeTest extends Construct {
     super(scope, id);
     validateSmokeTestOptions('', props);
     validatePort('port', props.port);
+    validateDomainName('hostName', props.hostName);
     const fullName = loadBalancerFullName(props.loadBalancer);
     const attempts = props.attempts ?? 5;
     const timeout = props.timeout ?? Duration.seconds(5);
-    const interval = Duration.seconds(1);
+    const interval = SMOKE_TEST_INTERVAL;
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -70,14 +77,16 @@ export class SmokeTest extends Construct {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       allowAllOutbound: true,
-      // Every attempt may use its full timeout, plus the interval, the ENI lookup and the report.
-      timeout: Duration.seconds(Math.ceil(attempts * (timeout.toSeconds() + interval.toSeconds())) + 30),
+      // Every attempt may use its full timeout, plus the interval, the ENI lookup and the report
+      // (validateSmokeTestOptions keeps it within Lambda's 900 s).
+      timeout: Duration.seconds(smokeTestFunctionTimeoutSeconds(attempts, timeout)),
       memorySize: 256,
       logGroup,
       environment: {
         TEST_LISTENER_PROTOCOL: props.protocol,
         TEST_LISTENER_PORT: `${props.port}`,
-        LOAD_BALANCER_DNS_NAME: props.loadBalancer.loadBalancerDnsName,
+        // Sent as Host header and TLS server name; the requests go to the load balancer's private IPs.
+        LOAD_BALANCER_DNS_NAME: props.hostName ?? props.loadBalancer.loadBalancerDnsName,
         LOAD_BALANCER_ENI_DESCRIPTION: `ELB ${fullName}`,
         HEALTH_CHECK_PATH: props.path,
         EXPECTED_STATUS: props.expectedStatus ?? '200-299',

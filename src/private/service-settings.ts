@@ -8,6 +8,38 @@ import { ContainerOptions, DeploymentEnvironmentOptions, SmokeTestOptions } from
 /** Port of the X-Ray daemon sidecar (UDP). */
 export const XRAY_DAEMON_PORT = 2000;
 
+/** Period of the built-in deployment alarms (the ALB publishes its metrics per minute). */
+export const ALARM_PERIOD = Duration.minutes(1);
+
+/** Evaluation periods of the built-in deployment alarms. */
+export const ALARM_EVALUATION_PERIODS = { http5xx: 1, unhealthyHosts: 2, targetResponseTime: 3 } as const;
+
+/**
+ * Default wait before the old task set is terminated outside production: the longest built-in
+ * alarm window (3 x 1 minute, p99 latency) plus 1 minute for the last datapoint to reach
+ * CloudWatch. CodeDeploy watches the alarms until the deployment ends; with a wait of 0 an
+ * all-at-once deployment ends at the cutover, before any alarm can evaluate the new version, so
+ * rollback on alarm could never fire.
+ */
+export const NON_PRODUCTION_TERMINATION_WAIT = Duration.minutes(
+  Math.max(...Object.values(ALARM_EVALUATION_PERIODS)) * ALARM_PERIOD.toMinutes() + 1);
+
+/** Pause between two smoke test requests. */
+export const SMOKE_TEST_INTERVAL = Duration.seconds(1);
+
+/** Lambda's maximum function timeout. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
+/**
+ * Timeout of the smoke test function: every attempt may use its full timeout plus the interval,
+ * and 30 s more cover the load balancer IP lookup and the report to CodeDeploy.
+ */
+export function smokeTestFunctionTimeoutSeconds(attempts: number, timeout: Duration): number {
+  return Math.ceil(attempts * (timeout.toSeconds() + SMOKE_TEST_INTERVAL.toSeconds())) + 30;
+}
+
+const DOMAIN_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
+
 /** What the settings are resolved from: a service's props or a pipeline environment's. */
 export interface ServiceSettingsInput extends ContainerOptions, DeploymentEnvironmentOptions {
   readonly certificate?: acm.ICertificate;
@@ -33,6 +65,10 @@ export interface ResolvedServiceSettings {
   readonly testListenerPort: number;
   readonly internetFacing: boolean;
   readonly terminationWaitTime: Duration;
+  /** Whether `terminationWaitTime` was given and is shorter than the built-in alarms need to roll back. */
+  readonly terminationWaitBelowAlarmWindow: boolean;
+  /** Whether `desiredCount` was given and differs from `minCapacity` (the count the service starts with). */
+  readonly desiredCountNotApplied: boolean;
   readonly targetResponseTimeThreshold: Duration;
   readonly http5xxThreshold: number;
 }
@@ -116,8 +152,23 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   (props.productionListenerAllowedCidrs ?? []).forEach((c, i) => validateCidr(p(`productionListenerAllowedCidrs[${i}]`), c));
   (props.testListenerAllowedCidrs ?? []).forEach((c, i) => validateCidr(p(`testListenerAllowedCidrs[${i}]`), c));
 
-  const terminationWaitTime = props.terminationWaitTime ?? Duration.minutes(production ? 5 : 0);
+  const terminationWaitTime = props.terminationWaitTime ?? (production ? Duration.minutes(5) : NON_PRODUCTION_TERMINATION_WAIT);
   validateDuration(p('terminationWaitTime'), terminationWaitTime, Duration.minutes(0), Duration.minutes(2880), 'minutes');
+  const terminationWaitBelowAlarmWindow = props.terminationWaitTime !== undefined && !terminationWaitTime.isUnresolved()
+    && terminationWaitTime.toMilliseconds() < NON_PRODUCTION_TERMINATION_WAIT.toMilliseconds();
+
+  if (props.hostedZone && props.domainName === undefined) {
+    throw new Error(`${p('hostedZone')} (${props.hostedZone.node.path}) is set but ${p('domainName')} is not; set the DNS name the alias record should have`);
+  }
+  validateDomainName(p('domainName'), props.domainName);
+  const zoneName = props.hostedZone?.zoneName.replace(/\.$/, '');
+  if (props.domainName && zoneName && !Token.isUnresolved(zoneName) && !Token.isUnresolved(props.domainName)) {
+    const name = props.domainName.toLowerCase();
+    const zone = zoneName.toLowerCase();
+    if (name !== zone && !name.endsWith(`.${zone}`)) {
+      throw new Error(`${p('domainName')} ('${props.domainName}') is not in ${p('hostedZone')} ('${zoneName}'); use a name in the zone or another zone`);
+    }
+  }
   const targetResponseTimeThreshold = props.targetResponseTimeThreshold ?? Duration.seconds(2);
   const responseMs = targetResponseTimeThreshold.isUnresolved() ? undefined : targetResponseTimeThreshold.toMilliseconds();
   if (responseMs !== undefined && (responseMs < 1 || responseMs > 60_000)) {
@@ -150,9 +201,17 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
     testListenerPort,
     internetFacing: props.internetFacing ?? true,
     terminationWaitTime,
+    terminationWaitBelowAlarmWindow,
+    desiredCountNotApplied: props.desiredCount !== undefined && !Token.isUnresolved(props.desiredCount) && props.desiredCount !== minCapacity,
     targetResponseTimeThreshold,
     http5xxThreshold,
   };
+}
+
+/** Throws unless `value` is a fully qualified DNS name (no scheme, port, path or trailing dot). */
+export function validateDomainName(prop: string, value: string | undefined): void {
+  validatePattern(prop, value, DOMAIN_NAME,
+    'must be a fully qualified DNS name such as \'shop.acme.example\' (no scheme, port, path or trailing dot)');
 }
 
 /**
@@ -165,4 +224,12 @@ export function validateSmokeTestOptions(prefix: string, options: SmokeTestOptio
     'must be HTTP codes or ranges separated by commas, e.g. \'200\' or \'200-299,301\'');
   validateInteger(`${prefix}attempts`, options.attempts, 1, 100);
   validateDuration(`${prefix}timeout`, options.timeout, Duration.seconds(1), Duration.seconds(60), 'seconds');
+  const attempts = options.attempts ?? 5;
+  const timeout = options.timeout ?? Duration.seconds(5);
+  if (Token.isUnresolved(attempts) || timeout.isUnresolved()) { return; }
+  const functionTimeout = smokeTestFunctionTimeoutSeconds(attempts, timeout);
+  if (functionTimeout > LAMBDA_MAX_TIMEOUT_SECONDS) {
+    throw new Error(`${prefix}attempts (${attempts}) and ${prefix}timeout (${timeout.toHumanString()}) need a smoke test function timeout of ${functionTimeout} seconds `
+      + `(attempts x (timeout + ${SMOKE_TEST_INTERVAL.toSeconds()} s pause) + 30 s), above Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS}-second limit; lower attempts or timeout`);
+  }
 }

@@ -7,6 +7,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct, IConstruct } from 'constructs';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
 import { ServiceDashboard } from './service-dashboard';
@@ -16,7 +18,7 @@ import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { bootstrapContainer } from '../private/bootstrap';
 import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
 import { acknowledge, acknowledgeWildcards } from '../private/nag';
-import { resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
+import { ALARM_EVALUATION_PERIODS, ALARM_PERIOD, NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
 import { createDefaultVpc } from '../private/vpc';
 
 /**
@@ -123,10 +125,15 @@ export class BlueGreenFargateService extends Construct {
   public readonly alarms: cloudwatch.IAlarm[];
   /** Log group of the task's containers. */
   public readonly logGroup: logs.ILogGroup;
-  /** URL of the production listener. */
+  /** URL of the production listener: `domainName` when given, otherwise the load balancer's DNS name. */
   public readonly url: string;
-  /** URL of the test listener. */
+  /** URL of the test listener: `domainName` when given, otherwise the load balancer's DNS name. */
   public readonly testUrl: string;
+  /**
+   * The alias record `domainName` -> load balancer.
+   * @default - undefined unless `hostedZone` is given
+   */
+  public readonly aliasRecord?: route53.ARecord;
   /** The lifecycle hook functions of this environment, including the built-in smoke test. */
   public readonly hooks: EnvironmentHooks;
   /**
@@ -157,6 +164,7 @@ export class BlueGreenFargateService extends Construct {
     this.containerPort = s.containerPort;
     this.production = s.production;
     this.environmentName = props.environmentName ?? id;
+    this.warnAboutSettings(props, s);
 
     // ---- network and cluster --------------------------------------------------------------------
     if (props.cluster && props.vpc) {
@@ -276,12 +284,17 @@ export class BlueGreenFargateService extends Construct {
     });
     productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(s.productionListenerPort), 'Production listener'));
     if (https && s.productionListenerPort !== 80) {
-      this.loadBalancer.addListener('HttpRedirectListener', {
+      const redirect = this.loadBalancer.addListener('HttpRedirectListener', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: `${s.productionListenerPort}`, permanent: true }),
       });
+      // When a certificate is added to a live environment, the production listener moves from port
+      // 80 to 443 in the same update that creates this listener on port 80. Without the dependency
+      // CloudFormation may create it first, and ELB rejects a second listener on port 80
+      // (DuplicateListener), failing the update.
+      redirect.node.addDependency(this.productionListener);
       productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP to HTTPS redirect'));
     }
     this.testListener = this.loadBalancer.addListener('TestListener', {
@@ -295,8 +308,18 @@ export class BlueGreenFargateService extends Construct {
 
     const scheme = https ? 'https' : 'http';
     const defaultPort = https ? 443 : 80;
-    this.url = `${scheme}://${this.loadBalancer.loadBalancerDnsName}${s.productionListenerPort === defaultPort ? '' : `:${s.productionListenerPort}`}`;
-    this.testUrl = `${scheme}://${this.loadBalancer.loadBalancerDnsName}:${s.testListenerPort}`;
+    // With a certificate, only domainName matches it: the load balancer's own DNS name never does.
+    const host = props.domainName ?? this.loadBalancer.loadBalancerDnsName;
+    this.url = `${scheme}://${host}${s.productionListenerPort === defaultPort ? '' : `:${s.productionListenerPort}`}`;
+    this.testUrl = `${scheme}://${host}:${s.testListenerPort}`;
+    if (props.hostedZone) {
+      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', {
+        zone: props.hostedZone,
+        recordName: props.domainName,
+        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
+        comment: `Production URL of ${this.environmentName}`,
+      });
+    }
 
     // ---- service ----------------------------------------------------------------------------------
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
@@ -307,7 +330,16 @@ export class BlueGreenFargateService extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: s.desiredCount,
+      // No DesiredCount: the scalable target below owns the count. With a DesiredCount in the
+      // template, every later update of the service (CloudFormation sends the whole property set)
+      // resets a scaled-out service to it (aws-cdk issue 3919). aws-cdk-lib's FargateService writes
+      // `desiredCount: undefined` as an absent DesiredCount whatever the feature flags say (the
+      // flag @aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount only concerns aws-ecs-patterns).
+      // Without DesiredCount CloudFormation creates the service with 1 task and leaves the count
+      // alone on updates (aws-cdk PR 13130, which made the same change in ecs-patterns behind that
+      // flag); RegisterScalableTarget then moves the count into [minCapacity, maxCapacity]
+      // (Application Auto Scaling API reference, RegisterScalableTarget).
+      desiredCount: undefined,
       deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
       capacityProviderStrategies,
       securityGroups: [serviceSecurityGroup],
@@ -370,6 +402,7 @@ export class BlueGreenFargateService extends Construct {
       alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
+    this.limitDeploymentRole();
 
     // ---- hooks: the built-in smoke test and the user's functions ---------------------------------
     if (props.smokeTest === true && props.hooks?.afterAllowTestTraffic) {
@@ -382,6 +415,7 @@ export class BlueGreenFargateService extends Construct {
         protocol,
         port: s.testListenerPort,
         path: props.smokeTestOptions?.path ?? s.healthCheckPath,
+        hostName: props.domainName,
         expectedStatus: props.smokeTestOptions?.expectedStatus,
         attempts: props.smokeTestOptions?.attempts,
         timeout: props.smokeTestOptions?.timeout,
@@ -452,6 +486,43 @@ export class BlueGreenFargateService extends Construct {
     acknowledgeWildcards(executionRole, 'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
   }
 
+  /**
+   * aws-cdk-lib's EcsDeploymentGroup always attaches AWSCodeDeployRoleForECS (it calls
+   * `role.addManagedPolicy` even on a role passed in), which lets CodeDeploy invoke any function,
+   * read any object and publish to any topic. Replace it with AWSCodeDeployRoleForECSLimited:
+   * ecs:CreateTaskSet/UpdateServicePrimaryTaskSet/DeleteTaskSet/DescribeServices,
+   * elasticloadbalancing:Describe*, ModifyListener, ModifyRule, cloudwatch:DescribeAlarms and
+   * iam:PassRole to ECS tasks, which is what an ECS blue/green deployment does; its Lambda, SNS and
+   * S3 statements only match CodeDeployHook_* functions, CodeDeployTopic_* topics and objects
+   * tagged UseWithCodeDeploy. Nothing more is needed: the hooks get lambda:InvokeFunction one by
+   * one below, the deployment group has no SNS triggers, and the deployments do not read S3:
+   * CodePipeline's CodeDeployToECS action hands CodeDeploy the AppSpec itself, and this role never
+   * had use of the artifact bucket's KMS key, so reading the artifacts could not have worked with
+   * the broad policy either. (Checked against the AWS managed policy reference and the ECS guide,
+   * not in an account.)
+   * Setting the L1 property keeps the role (no replacement) and lets cdk-nag see the real list.
+   */
+  private limitDeploymentRole(): void {
+    const cfnRole = this.deploymentGroup.role.node.defaultChild as iam.CfnRole;
+    cfnRole.managedPolicyArns = [iam.ManagedPolicy.fromAwsManagedPolicyName('AWSCodeDeployRoleForECSLimited').managedPolicyArn];
+  }
+
+  private warnAboutSettings(props: BlueGreenFargateServiceProps, s: ReturnType<typeof resolveServiceSettings>): void {
+    const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-ecs-cicd-pipeline:${id}`, message);
+    if (props.certificate && !props.domainName) {
+      warn('certificateWithoutDomainName', 'certificate is set without domainName: url, SERVICE_URL and the approval link use the load balancer\'s '
+        + 'DNS name, which the certificate does not cover, so HTTPS clients reject it; set domainName (and hostedZone to create the alias record)');
+    }
+    if (s.desiredCountNotApplied) {
+      warn('desiredCountNotApplied', `desiredCount (${props.desiredCount}) differs from minCapacity (${s.minCapacity}): the service carries no DesiredCount `
+        + '(autoscaling owns it), so it starts with minCapacity tasks; set minCapacity instead');
+    }
+    if (s.terminationWaitBelowAlarmWindow) {
+      warn('terminationWaitBelowAlarmWindow', `terminationWaitTime (${s.terminationWaitTime.toHumanString()}) is shorter than the `
+        + `${NON_PRODUCTION_TERMINATION_WAIT.toHumanString()} the built-in alarms need: an all-at-once deployment ends before they can roll it back`);
+    }
+  }
+
   private addXrayDaemon(image?: ecs.ContainerImage): void {
     this.taskDefinition.addContainer('xray-daemon', {
       containerName: 'xray-daemon',
@@ -471,14 +542,14 @@ export class BlueGreenFargateService extends Construct {
   }
 
   private createAlarms(http5xxThreshold: number, responseTime: Duration): cloudwatch.Alarm[] {
-    const minute = Duration.minutes(1);
+    const minute = ALARM_PERIOD;
     const alarms: cloudwatch.Alarm[] = [];
     for (const [color, tg] of [['Blue', this.blueTargetGroup], ['Green', this.greenTargetGroup]] as const) {
       alarms.push(new cloudwatch.Alarm(this, `${color}Http5xxAlarm`, {
         alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group returned >= ${http5xxThreshold} 5xx in a minute (rolls the deployment back)`,
         metric: tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }),
         threshold: http5xxThreshold,
-        evaluationPeriods: 1,
+        evaluationPeriods: ALARM_EVALUATION_PERIODS.http5xx,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }));
@@ -486,7 +557,7 @@ export class BlueGreenFargateService extends Construct {
         alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group has unhealthy targets for 2 minutes (rolls the deployment back)`,
         metric: tg.metrics.unhealthyHostCount({ period: minute, statistic: 'Maximum' }),
         threshold: 1,
-        evaluationPeriods: 2,
+        evaluationPeriods: ALARM_EVALUATION_PERIODS.unhealthyHosts,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }));
@@ -495,7 +566,7 @@ export class BlueGreenFargateService extends Construct {
       alarmDescription: `${this.environmentName}: p99 target response time above ${responseTime.toHumanString()} for 3 minutes (rolls the deployment back)`,
       metric: this.loadBalancer.metrics.targetResponseTime({ period: minute, statistic: 'p99' }),
       threshold: responseTime.toMilliseconds() / 1000,
-      evaluationPeriods: 3,
+      evaluationPeriods: ALARM_EVALUATION_PERIODS.targetResponseTime,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }));
@@ -522,8 +593,9 @@ export class BlueGreenFargateService extends Construct {
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'Plain environment variables carry non-secret configuration (AWS_XRAY_DAEMON_ADDRESS, the environment prop); secrets go through the secrets prop.');
     acknowledge(this.deploymentGroup.role, 'AwsSolutions-IAM4',
-      'AWSCodeDeployRoleForECS is the AWS-maintained service role policy for CodeDeploy ECS blue/green deployments.', false,
-      ['Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECS']);
+      'AWSCodeDeployRoleForECSLimited is the AWS-maintained minimum for CodeDeploy ECS blue/green (task sets, listener rules, alarms); '
+      + 'its Lambda, S3 and SNS statements are limited to CodeDeployHook_*/CodeDeployTopic_* names and tagged objects, and the hooks are granted one by one.', false,
+      ['Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECSLimited']);
   }
 
 }

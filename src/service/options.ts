@@ -5,6 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
@@ -161,14 +162,24 @@ export interface SmokeTestOptions {
 export interface DeploymentEnvironmentOptions {
   /**
    * Whether this is a production environment: production gets FARGATE capacity only (no Spot),
-   * 2 tasks by default and a 5-minute wait before the old task set is terminated.
-   * @default - true for the last environment of a pipeline, false for the others; false for a
-   * standalone service
+   * 2 tasks by default, a 5-minute wait before the old task set is terminated and, in a pipeline,
+   * an approval before its deployment.
+   *
+   * A pipeline with several environments never infers production from the order: mark each
+   * production environment with `production: true` (synth fails otherwise), so appending an
+   * environment can never take these defaults away from an existing one.
+   * @default - false for a standalone service and for unmarked environments of a pipeline with
+   * several environments; true for the only environment of a one-environment pipeline
    */
   readonly production?: boolean;
 
   /**
-   * Number of tasks when the service is created.
+   * Number of tasks the service starts with: the default of `minCapacity`.
+   *
+   * The service itself carries no `DesiredCount`: autoscaling owns the count, so a later stack
+   * update can never reset a scaled-out service (aws-cdk issue 3919). ECS creates the service with
+   * 1 task and Application Auto Scaling raises it to `minCapacity` when it registers the scalable
+   * target. A `desiredCount` that differs from `minCapacity` therefore has no effect (warning).
    * @default - `minCapacity` when set, otherwise 2 in production and 1 elsewhere
    */
   readonly desiredCount?: number;
@@ -243,10 +254,27 @@ export interface DeploymentEnvironmentOptions {
   readonly testListenerPort?: number;
 
   /**
-   * Certificate for HTTPS listeners. With a certificate, port 80 redirects to HTTPS.
+   * Certificate for HTTPS listeners. With a certificate, port 80 redirects to HTTPS. Set
+   * `domainName` to a name the certificate covers: no certificate covers the load balancer's own
+   * DNS name (warning without it).
    * @default - HTTP listeners
    */
   readonly certificate?: acm.ICertificate;
+
+  /**
+   * DNS name clients use for this environment, e.g. 'shop.acme.example' (no scheme or port).
+   * It replaces the load balancer's DNS name in `url`, `testUrl`, the stack outputs, the
+   * integration tests' `SERVICE_URL` and the approval link.
+   * @default - the load balancer's DNS name
+   */
+  readonly domainName?: string;
+
+  /**
+   * Hosted zone in which to create an alias record `domainName` -> load balancer. Requires
+   * `domainName`, which must lie in the zone.
+   * @default - no record: point `domainName` at the load balancer yourself
+   */
+  readonly hostedZone?: route53.IHostedZone;
 
   /**
    * Whether the load balancer is internet-facing.
@@ -290,8 +318,10 @@ export interface DeploymentEnvironmentOptions {
 
   /**
    * How long the old (blue) task set keeps running after a successful cutover, so a rollback is
-   * instant.
-   * @default - 5 minutes in production, 0 elsewhere
+   * instant. CodeDeploy watches the alarms until then: a wait shorter than the built-in alarms'
+   * window (4 minutes) lets an all-at-once deployment end before they can roll it back (warning).
+   * @default - 5 minutes in production, 4 minutes elsewhere (the longest built-in alarm window of
+   * 3 minutes plus 1 minute for the metrics to arrive)
    */
   readonly terminationWaitTime?: Duration;
 
@@ -329,7 +359,8 @@ export interface DeploymentEnvironmentOptions {
   readonly smokeTest?: boolean;
 
   /**
-   * Settings of the built-in smoke test.
+   * Settings of the built-in smoke test. `attempts` x (`timeout` + 1 s) + 30 s must stay within
+   * Lambda's 900-second limit.
    * @default - see `SmokeTestOptions`
    */
   readonly smokeTestOptions?: SmokeTestOptions;
