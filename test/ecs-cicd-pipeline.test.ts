@@ -1114,7 +1114,7 @@ describe('EcsCiCdPipeline network defaults', () => {
   it('a created VPC without a production environment keeps one NAT gateway', () => {
     // GIVEN / WHEN production lives in a VPC of its own
     const { template } = synth({}, st => ({
-      environments: [{ name: 'dev' }, { name: 'prod', vpc: new ec2.Vpc(st, 'ProdVpc', { maxAzs: 2, natGateways: 2 }) }],
+      environments: [{ name: 'dev' }, { name: 'prod', production: true, vpc: new ec2.Vpc(st, 'ProdVpc', { maxAzs: 2, natGateways: 2 }) }],
     }));
     // THEN the pipeline's VPC (dev only) has 1, the given production VPC its own 2
     template.resourceCountIs('AWS::EC2::NatGateway', 3);
