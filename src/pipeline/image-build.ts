@@ -148,6 +148,10 @@ export class ImageBuild extends Construct {
     if (props.environments.length === 0) {
       throw new Error('environments (0) must list at least one BlueGreenFargateService');
     }
+    const restrictPushes = props.restrictRepositoryPushes ?? false;
+    if (restrictPushes && !(props.repository instanceof ecr.Repository && Stack.of(props.repository) === Stack.of(this))) {
+      throw new Error(`restrictRepositoryPushes (true) needs a repository created in this stack (ecr.Repository), whose policy the stack manages; got ${props.repository.node.path}`);
+    }
 
     const buildSpec = renderImageBuildSpec({
       dockerfile,
@@ -168,10 +172,6 @@ export class ImageBuild extends Construct {
     const buildImage = arm ? codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 : codebuild.LinuxBuildImage.STANDARD_7_0;
     const computeType = props.buildComputeType ?? codebuild.ComputeType.SMALL;
     const timeout = props.buildTimeout ?? Duration.minutes(60);
-    const restrictPushes = props.restrictRepositoryPushes ?? false;
-    if (restrictPushes && !(props.repository instanceof ecr.Repository && Stack.of(props.repository) === Stack.of(this))) {
-      throw new Error(`restrictRepositoryPushes (true) needs a repository created in this stack (ecr.Repository), whose policy the stack manages; got ${props.repository.node.path}`);
-    }
     const variables = imageBuildEnvironmentVariables({
       repositoryUri: props.repository.repositoryUri,
       repositoryName: props.repository.repositoryName,
