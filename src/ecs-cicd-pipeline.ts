@@ -227,6 +227,8 @@ export class EcsCiCdPipeline extends Construct {
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {
       ...buildOptions(props),
       repository: this.repository,
+      // Only the repository this construct creates gets the policy that lets the build role alone push.
+      restrictRepositoryPushes: !props.repository,
       environments: this.environments,
       cpuArchitecture: props.cpuArchitecture,
       encryptionKey: this.encryptionKey,
@@ -255,15 +257,22 @@ export class EcsCiCdPipeline extends Construct {
     const source = props.source.bind(this, sourceOutput);
     this.pipeline.addStage({ stageName: 'Source', actions: [source.action] });
     if (source.trigger) { this.pipeline.addTrigger(source.trigger); }
+    const unitTests = this.imageBuild.unitTests;
     this.pipeline.addStage({
       stageName: 'Build',
-      actions: [new actions.CodeBuildAction({
-        actionName: 'BuildScanAndRender',
-        project: this.imageBuild.project,
-        input: sourceOutput,
-        outputs: [buildOutput],
-        environmentVariables: { SOURCE_REVISION: { value: source.revisionVariable } },
-      })],
+      actions: [
+        // Unit tests first, in their own project: no outputs, and a role that cannot push images or
+        // write the deploy artifacts (a test dependency runs arbitrary code).
+        ...(unitTests ? [new actions.CodeBuildAction({ actionName: 'UnitTests', runOrder: 1, project: unitTests, input: sourceOutput })] : []),
+        new actions.CodeBuildAction({
+          actionName: 'BuildScanAndRender',
+          runOrder: unitTests ? 2 : 1,
+          project: this.imageBuild.project,
+          input: sourceOutput,
+          outputs: [buildOutput],
+          environmentVariables: { SOURCE_REVISION: { value: source.revisionVariable } },
+        }),
+      ],
     });
 
     const needsApproval = envs.map((_, i) => requiresApproval(envs, i));
@@ -297,6 +306,7 @@ export class EcsCiCdPipeline extends Construct {
       stageActions.push(new actions.CodeDeployEcsDeployAction({
         actionName: 'Deploy',
         runOrder: 2,
+        role: this.createDeployRole(service),
         deploymentGroup: service.deploymentGroup,
         appSpecTemplateFile: buildOutput.atPath(`appspec-${env.name}.yaml`),
         taskDefinitionTemplateFile: buildOutput.atPath(`taskdef-${env.name}.json`),
@@ -518,12 +528,48 @@ export class EcsCiCdPipeline extends Construct {
     acknowledgeWildcards(this.pipeline,
       'aws-cdk-lib grants the pipeline and its action roles object-level access to the pipeline\'s own artifact bucket and key (<bucket>/*, s3:GetObject*, kms:GenerateDataKey*, ...).',
       [...BUCKET_AND_KEY_GRANTS, 'Action::s3:PutObjectAcl', 'Action::s3:PutObjectVersionAcl']);
-    for (const role of this.pipeline.node.findAll().filter(c => c.node.path.endsWith('/Deploy/CodePipelineActionRole'))) {
-      acknowledgeWildcards(role,
-        'The CodeDeploy ECS action needs ecs:RegisterTaskDefinition (no resource-level permissions) and iam:PassRole on Resource::*, '
-        + 'which aws-cdk-lib conditions on iam:PassedToService ecs-tasks.amazonaws.com.',
-        ['Resource::\\*']);
-    }
+  }
+
+  /**
+   * The role of an environment's CodeDeploy ECS action, with the grants aws-cdk-lib's
+   * CodeDeployEcsDeployAction makes (aws-codepipeline-actions/lib/codedeploy/ecs-deploy-action.js)
+   * except `iam:PassRole`, which it grants on `*` (any role trusting ecs-tasks): here only on the
+   * environment's task role and execution role, the two roles `taskdef-<env>.json` names. The
+   * action gets the role without policy updates, so it cannot add its own wider statements.
+   */
+  private createDeployRole(service: BlueGreenFargateService): iam.IRole {
+    const name = service.environmentName;
+    const role = new iam.Role(this, `Deploy-${name}ActionRole`, {
+      assumedBy: new iam.ArnPrincipal(this.pipeline.role.roleArn),
+      description: `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
+    });
+    const group = service.deploymentGroup;
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
+      resources: [group.application.applicationArn],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
+      resources: [group.deploymentGroupArn],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['codedeploy:GetDeploymentConfig'],
+      resources: [group.deploymentConfig.deploymentConfigArn],
+    }));
+    // ecs:*TaskDefinition actions take no task-definition resource (aws/containers-roadmap#929, open): '*' only.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
+    const taskDefinition = service.taskDefinition;
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }));
+    this.artifactBucket.grantRead(role);
+    acknowledgeWildcards(role,
+      'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
+      + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
+      ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS]);
+    return role.withoutPolicyUpdates();
   }
 }
 

@@ -476,7 +476,7 @@ describe('EcsCiCdPipeline with the default environments', () => {
       repositoryArn = stack.resolve(pipeline.repository.repositoryArn);
     });
 
-    it('has no ECR wildcard action and no ECR action on Resource \'*\' but ecr:GetAuthorizationToken', () => {
+    it('has no ECR wildcard action and no ECR action on Resource \'*\' but the two registry-level ones', () => {
       // THEN (on the synthesis of beforeAll)
       const ecrActions = statements.flatMap(actionsOf).filter(a => a.startsWith('ecr:'));
       expect(ecrActions).not.toContain('ecr:*');
@@ -485,7 +485,7 @@ describe('EcsCiCdPipeline with the default environments', () => {
         .filter(st => resourcesOf(st).includes('*'))
         .flatMap(actionsOf)
         .filter(a => a.startsWith('ecr:'));
-      expect(ecrOnStar).toEqual(['ecr:GetAuthorizationToken']);
+      expect(ecrOnStar.sort()).toEqual(['ecr:GetAuthorizationToken', 'ecr:GetRegistryScanningConfiguration']);
     });
 
     it('pushes, pulls and reads scan results on the repository ARN only', () => {
@@ -500,7 +500,7 @@ describe('EcsCiCdPipeline with the default environments', () => {
       }
       // Every other ECR action is on the repository too.
       const elsewhere = statements
-        .filter(st => actionsOf(st).some(a => a.startsWith('ecr:') && a !== 'ecr:GetAuthorizationToken'))
+        .filter(st => actionsOf(st).some(a => a.startsWith('ecr:') && !['ecr:GetAuthorizationToken', 'ecr:GetRegistryScanningConfiguration'].includes(a)))
         .filter(st => JSON.stringify(resourcesOf(st)) !== JSON.stringify([repositoryArn]));
       expect(elsewhere).toEqual([]);
     });
@@ -883,6 +883,12 @@ const EXPECTED_WILDCARDS: [string, string, string][] = [
   ['ImageBuildProjectRoleDefaultPolicy', 'ecr:GetAuthorizationToken', '*'],
   // Reading the environments' task definitions: ecs:DescribeTaskDefinition has no resource-level permissions.
   ['ImageBuildProjectRoleDefaultPolicy', 'ecs:DescribeTaskDefinition', '*'],
+  // The scan gate reads whether the registry uses basic or enhanced scanning: a registry-level action.
+  ['ImageBuildProjectRoleDefaultPolicy', 'ecr:GetRegistryScanningConfiguration', '*'],
+  // The unit tests' own report groups and log group (aws-cdk-lib grants), and reads of the source artifact: nothing else.
+  ['ImageBuildUnitTestsRoleDefaultPolicy', CODEBUILD_REPORTS, `${ARN_PREFIX}:codebuild:${REGION_ACCOUNT}:report-group/\${ImageBuildUnitTests}-*`],
+  ['ImageBuildUnitTestsRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${ImageBuildUnitTests}:*`],
+  ['ImageBuildUnitTestsRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
   // Log streams of the image build's own log group (aws-cdk-lib grant).
   ['ImageBuildProjectRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${ImageBuildProject}:*`],
   // Reads the source artifact and writes the deploy artifact: objects of the pipeline's own bucket.
@@ -898,11 +904,10 @@ const EXPECTED_WILDCARDS: [string, string, string][] = [
   // Reads the source artifact (checked-out tests): objects of the pipeline's own bucket.
   ['IntegrationTestsRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
   // CodeDeploy ECS action registers the rendered task definition: no resource-level permissions.
-  ['PipelineDeploy<env>DeployCodePipelineActionRoleDefaultPolicy', 'ecs:RegisterTaskDefinition', '*'],
-  // CodeDeploy ECS action passes the task's roles; conditioned on iam:PassedToService ecs-tasks (asserted below).
-  ['PipelineDeploy<env>DeployCodePipelineActionRoleDefaultPolicy', 'iam:PassRole', '*'],
+  // (Its iam:PassRole names the environment's two roles: no wildcard, asserted below.)
+  ['Deploy<env>ActionRoleDefaultPolicy', 'ecs:RegisterTaskDefinition', '*'],
   // CodeDeploy ECS action reads the deploy artifact: objects of the pipeline's own bucket.
-  ['PipelineDeploy<env>DeployCodePipelineActionRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
+  ['Deploy<env>ActionRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
   // The pipeline role moves artifacts: objects of its own bucket.
   ['PipelineRoleDefaultPolicy', S3_OBJECT_READ_WRITE, '<ArtifactBucket.Arn>/*'],
   // The connection source action writes the source artifact: objects of the pipeline's own bucket.
@@ -929,13 +934,19 @@ describe('the example app (examples/app.ts)', () => {
       expect(actual).toEqual(EXPECTED_WILDCARDS.map(e => e.join(' | ')).sort());
     });
 
-    it('conditions every iam:PassRole on Resource \'*\' on iam:PassedToService ecs-tasks.amazonaws.com', () => {
-      // THEN (on the synthesis of beforeAll)
+    it('lets each deploy action pass only its environment\'s task role and execution role, and only to ECS tasks', () => {
+      // THEN one iam:PassRole statement per environment, in that environment's deploy role, naming its two roles
       const passRoles = allowStatements(shop).filter(st => st.actions.includes('iam:PassRole'));
-      expect(passRoles.length).toBeGreaterThan(0);
-      for (const st of passRoles) {
+      expect(passRoles.map(st => normalise(st.policy)).sort()).toEqual(['Deploy<env>ActionRoleDefaultPolicy', 'Deploy<env>ActionRoleDefaultPolicy', 'Deploy<env>ActionRoleDefaultPolicy']);
+      for (const env of shop.pipeline.environments) {
+        const name = env.environmentName;
+        const st = passRoles.find(p => p.policy.startsWith(`ShopDeploy${name}ActionRoleDefaultPolicy`))!;
         expect(st.actions).toEqual(['iam:PassRole']);
-        expect(st.condition).toEqual({ StringEqualsIfExists: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com'] } });
+        expect(st.resources).toEqual([
+          `<${shop.getLogicalId(env.taskDefinition.taskRole.node.defaultChild as CfnElement)}.Arn>`,
+          `<${shop.getLogicalId(env.taskDefinition.executionRole!.node.defaultChild as CfnElement)}.Arn>`,
+        ]);
+        expect(st.condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
       }
     });
 
@@ -1200,5 +1211,121 @@ describe('EcsCiCdPipeline integration tests reach the production listener', () =
       // WHEN / THEN
       expect(nagFindings(stack)).toEqual([]);
     }
+  });
+});
+// Build and deploy roles: unit tests without the build's grants, PassRole per environment
+// ---------------------------------------------------------------------------
+
+describe('unit tests run in their own action, without the image build\'s grants', () => {
+  let s: Synth;
+  beforeAll(() => {
+    // GIVEN unit test commands
+    // WHEN the pipeline is synthesized
+    s = synth({ unitTestCommands: ['npm ci', 'npm test'], environments: [{ name: 'dev' }, { name: 'prod' }] });
+  });
+
+  it('runs UnitTests (runOrder 1, no outputs) before BuildScanAndRender (runOrder 2) in the Build stage', () => {
+    // THEN
+    const build = stageNamed(s.template, 'Build');
+    expect(build.Actions.map((a: any) => [a.Name, a.RunOrder])).toEqual([['UnitTests', 1], ['BuildScanAndRender', 2]]);
+    expect(build.Actions[0]).toEqual(expect.objectContaining({
+      ActionTypeId: { Category: 'Build', Owner: 'AWS', Provider: 'CodeBuild', Version: '1' },
+      InputArtifacts: [{ Name: 'Source' }],
+      Configuration: { ProjectName: s.stack.resolve(s.pipeline.imageBuild.unitTests!.projectName) },
+    }));
+    expect(build.Actions[0].OutputArtifacts).toBeUndefined();
+    expect(JSON.stringify(s.template.toJSON().Resources[logicalId(s.stack, s.pipeline.imageBuild.project)].Properties.Source.BuildSpec)).not.toContain('npm test');
+  });
+
+  it('gives the unit tests a role that cannot write artifacts, push images or read task definitions', () => {
+    // THEN every action of the unit tests' role is a read of the artifact bucket/key or its own logs/reports
+    const statements = roleStatements(s, s.pipeline.imageBuild.unitTests!.role!);
+    const all = [...new Set(statements.flatMap(actionsOf))].sort();
+    expect(all.filter(a => /^(ecr|ecs|iam|codedeploy|sts):/.test(a))).toEqual([]);
+    expect(all.filter(a => a.startsWith('s3:'))).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
+    expect(all.filter(a => !/^(s3|kms|logs|codebuild):/.test(a))).toEqual([]);
+  });
+});
+
+describe('deploy actions run with a role whose iam:PassRole names the environment\'s roles', () => {
+  let s: Synth;
+  beforeAll(() => {
+    // GIVEN / WHEN the default environments
+    s = synth();
+  });
+
+  it('gives each Deploy action its own role, assumable by the pipeline role only', () => {
+    // THEN the action's RoleArn is the environment's deploy role; aws-cdk-lib's default action role is gone
+    for (const env of s.pipeline.environments) {
+      const role = s.pipeline.node.findChild(`Deploy-${env.environmentName}ActionRole`) as iam.Role;
+      const action = stageNamed(s.template, `Deploy-${env.environmentName}`).Actions.find((a: any) => a.Name === 'Deploy');
+      expect(action.RoleArn).toEqual(s.stack.resolve(role.roleArn));
+      s.template.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: Match.absent(),
+        AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: s.stack.resolve(s.pipeline.pipeline.role.roleArn) } }] },
+      });
+    }
+    expect(s.pipeline.pipeline.node.findAll().filter(c => c.node.path.endsWith('/Deploy/CodePipelineActionRole'))).toEqual([]);
+  });
+
+  it('grants exactly what the CodeDeploy ECS action needs, with iam:PassRole on the task and execution roles only', () => {
+    for (const env of s.pipeline.environments) {
+      // GIVEN the environment's deploy role
+      const role = s.pipeline.node.findChild(`Deploy-${env.environmentName}ActionRole`) as iam.Role;
+      // WHEN its statements are read
+      const statements = roleStatements(s, role).map(st => ({ ...st, Action: [st.Action].flat().sort() }));
+      const of = (action: string) => statements.filter(st => st.Action.includes(action));
+      // THEN
+      const group = env.deploymentGroup;
+      expect(of('codedeploy:CreateDeployment').map(st => st.Resource)).toEqual([s.stack.resolve(group.deploymentGroupArn)]);
+      expect(of('codedeploy:RegisterApplicationRevision').map(st => st.Resource)).toEqual([s.stack.resolve(group.application.applicationArn)]);
+      expect(of('codedeploy:GetDeploymentConfig').map(st => st.Resource)).toEqual([s.stack.resolve(group.deploymentConfig.deploymentConfigArn)]);
+      expect(of('ecs:RegisterTaskDefinition').map(st => st.Resource)).toEqual(['*']);
+      expect(of('iam:PassRole')).toEqual([{
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: [s.stack.resolve(env.taskDefinition.taskRole.roleArn), s.stack.resolve(env.taskDefinition.executionRole!.roleArn)],
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }]);
+      const actions = [...new Set(statements.flatMap(st => st.Action))].sort();
+      expect(actions.filter(a => !/^(s3:(GetBucket|GetObject|List)\*|kms:(Decrypt|DescribeKey))$/.test(a))).toEqual([
+        'codedeploy:CreateDeployment', 'codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:GetDeployment',
+        'codedeploy:GetDeploymentConfig', 'codedeploy:RegisterApplicationRevision', 'ecs:RegisterTaskDefinition', 'iam:PassRole',
+      ]);
+    }
+  });
+});
+
+describe('only the image build may push to the repository it creates', () => {
+  it('the created repository denies pushes to every principal but the build role, and the build may reuse its tags', () => {
+    // GIVEN / WHEN the pipeline creates its repository
+    const s = synth({ environments: [{ name: 'dev' }] });
+    // THEN
+    s.template.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryPolicyText: {
+        Version: '2012-10-17',
+        Statement: [{
+          Sid: 'OnlyTheImageBuildPushes',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': [s.stack.resolve(s.pipeline.imageBuild.project.role!.roleArn)] } },
+        }],
+      },
+    });
+    s.template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({ EnvironmentVariables: Match.arrayWith([{ Name: 'REUSE_EXISTING_IMAGE', Type: 'PLAINTEXT', Value: 'true' }]) }),
+    });
+    expect(s.annotations.findWarning('*', Match.stringLikeRegexp('repositoryPushesUnrestricted'))).toEqual([]);
+  });
+
+  it('an imported repository: a warning at synth, and the build never reuses an existing tag', () => {
+    // GIVEN an imported repository / WHEN synthesized
+    const s = synth({ environments: [{ name: 'dev' }] }, stack => ({ repository: ecr.Repository.fromRepositoryName(stack, 'Existing', 'shop') }));
+    // THEN
+    s.annotations.hasWarning('/Test/Pipeline/ImageBuild', Match.stringLikeRegexp('^repository: pushes to .* cannot be restricted to the image build by this construct'));
+    s.template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: Match.objectLike({ EnvironmentVariables: Match.arrayWith([{ Name: 'REUSE_EXISTING_IMAGE', Type: 'PLAINTEXT', Value: 'false' }]) }),
+    });
   });
 });

@@ -2,14 +2,16 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CfnParameter, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { parse as parseYaml } from 'yaml';
 import {
   BuildSpecEnvironment,
   DEPLOY_ARTIFACT_DIRECTORY,
   ImageBuildSpecOptions,
+  imageBuildEnvironmentVariables,
   renderImageBuildSpec,
+  renderUnitTestBuildSpec,
+  taskDefinitionArnVariable,
 } from '../src/pipeline/image-build-spec';
 
 // ---------------------------------------------------------------------------
@@ -19,19 +21,24 @@ import {
 const REPOSITORY_URI = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop';
 const REPOSITORY_NAME = 'shop';
 const SOURCE_REVISION = '3f9a2c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39';
-const IMAGE_TAG = SOURCE_REVISION.slice(0, 7);
+// The full commit id: a 7-character prefix can be another commit's.
+const IMAGE_TAG = SOURCE_REVISION;
 const DIGEST = 'sha256:' + 'ab12cd34'.repeat(8);
 const SMOKE_TEST_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:shop-prod-smoke-test';
 const READ_ONLY_FIELDS = ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy', 'deregisteredAt'];
 
 const ENVIRONMENTS: BuildSpecEnvironment[] = [
-  { name: 'dev', taskDefinitionFamily: 'shop-dev-task', containerName: 'app', containerPort: 8080 },
-  { name: 'staging', taskDefinitionFamily: 'shop-staging-task', containerName: 'app', containerPort: 8080 },
-  { name: 'prod', taskDefinitionFamily: 'shop-prod-task', containerName: 'app', containerPort: 8443, hooks: { AfterAllowTestTraffic: SMOKE_TEST_ARN } },
+  { name: 'dev', containerName: 'app', containerPort: 8080 },
+  { name: 'staging', containerName: 'app', containerPort: 8080 },
+  { name: 'prod', containerName: 'app', containerPort: 8443, hooks: { AfterAllowTestTraffic: SMOKE_TEST_ARN } },
 ];
+/** The task definition family of an environment (CDK generates one per environment). */
+const familyOf = (env: BuildSpecEnvironment) => `shop-${env.name}-task`;
+/** The revision CDK registered for the i-th environment, unless a scenario says otherwise. */
+const DEFAULT_CDK_REVISION = (i: number) => 40 + i;
+const taskDefinitionArn = (family: string, revision: number) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:${revision}`;
 
 const BASE_OPTIONS: ImageBuildSpecOptions = {
-  unitTestCommands: ['echo "unit-test lint" >> "$CALL_LOG"', 'echo "unit-test jest" >> "$CALL_LOG"'],
   dockerfile: 'app/Dockerfile',
   buildDirectory: '.',
   buildArgs: { NODE_ENV: 'production', GREETING: "it's a $HOME `test`" },
@@ -153,21 +160,35 @@ case "$1 $2" in
       exit 254
     fi
     cat "$FIXTURES_DIR/describe-images.json" ;;
-  "ecr wait")
-    exit 0 ;;
+  "ecr get-registry-scanning-configuration")
+    cat "$FIXTURES_DIR/registry-scanning.json" ;;
   "ecr describe-image-scan-findings")
-    cat "$FIXTURES_DIR/scan-findings.json" ;;
+    # Answers from scan-queue/ in order; the last answer repeats. NOT_FOUND = no scan exists.
+    queue="$FIXTURES_DIR/scan-queue"
+    file="$queue/$(ls "$queue" | sort | head -n 1)"
+    answer="$(cat "$file")"
+    if [ "$(ls "$queue" | wc -l)" -gt 1 ]; then rm -f "$file"; fi
+    if [ "$answer" = "NOT_FOUND" ]; then
+      echo "An error occurred (ScanNotFoundException) when calling the DescribeImageScanFindings operation: Image scan does not exist for the image with '{imageDigest:'x', imageTag:'null'}' in the repository with name 'shop' in the registry with id '123456789012'" >&2
+      exit 254
+    fi
+    printf '%s\n' "$answer" ;;
   "ecs describe-task-definition")
-    family=""
+    # An ARN (family:revision) names that revision; a bare family names the latest ACTIVE one.
+    id=""
     while [ $# -gt 0 ]; do
-      if [ "$1" = "--task-definition" ]; then family="$2"; fi
+      if [ "$1" = "--task-definition" ]; then id="$2"; fi
       shift
     done
-    if [ ! -f "$FIXTURES_DIR/taskdef-$family.json" ]; then
+    case "$id" in
+      arn:*:task-definition/*:*) name="\${id##*/}"; fixture="taskdef-\${name%:*}-\${name##*:}.json" ;;
+      *) fixture="taskdef-$id-latest.json" ;;
+    esac
+    if [ ! -f "$FIXTURES_DIR/$fixture" ]; then
       echo "An error occurred (ClientException) when calling the DescribeTaskDefinition operation: Unable to describe task definition." >&2
       exit 254
     fi
-    cat "$FIXTURES_DIR/taskdef-$family.json" ;;
+    cat "$FIXTURES_DIR/$fixture" ;;
   *)
     echo "stub aws: unexpected call: $*" >&2
     exit 2 ;;
@@ -202,7 +223,21 @@ interface Scenario {
   readonly scanCounts?: { [severity: string]: number };
   /** Replaces the describe-task-definition fixture of a family. */
   readonly taskDefinition?: (family: string, revision: number) => object;
+  /** The revision CDK registered (passed as TASK_DEFINITION_ARN_<ENV>), per family. @default 40 + index */
+  readonly cdkRevision?: (family: string) => number;
+  /** What the family's latest ACTIVE revision is. @default the CDK revision */
+  readonly latestTaskDefinition?: (family: string) => object;
   readonly imageAlreadyExists?: boolean;
+  /** REUSE_EXISTING_IMAGE. @default true */
+  readonly reuseExistingImage?: boolean;
+  /** The registry's scan type (get-registry-scanning-configuration). @default 'BASIC' */
+  readonly registryScanType?: 'BASIC' | 'ENHANCED';
+  /** Successive describe-image-scan-findings answers (the last repeats). @default [scanFindingsResponse(scanCounts)] */
+  readonly scanAnswers?: Array<object | 'NOT_FOUND'>;
+  /** SCAN_WAIT_SECONDS. @default 900 */
+  readonly scanWaitSeconds?: number;
+  /** Environment variables left out. */
+  readonly unset?: string[];
 }
 
 interface BuildResult {
@@ -245,9 +280,19 @@ function runBuild(spec: { [key: string]: any }, scenario: Scenario = {}): BuildR
 
   const writeJson = (name: string, value: object) => fs.writeFileSync(path.join(fixturesDir, name), JSON.stringify(value, undefined, 4));
   writeJson('describe-images.json', describeImagesResponse());
-  writeJson('scan-findings.json', scanFindingsResponse(scenario.scanCounts ?? {}));
-  ENVIRONMENTS.forEach((env, i) => writeJson(`taskdef-${env.taskDefinitionFamily}.json`,
-    (scenario.taskDefinition ?? describeTaskDefinitionResponse)(env.taskDefinitionFamily, 40 + i)));
+  writeJson('registry-scanning.json', { registryId: '123456789012', scanningConfiguration: { scanType: scenario.registryScanType ?? 'BASIC', rules: [] } });
+  fs.mkdirSync(path.join(fixturesDir, 'scan-queue'));
+  (scenario.scanAnswers ?? [scanFindingsResponse(scenario.scanCounts ?? {})]).forEach((answer, i) =>
+    fs.writeFileSync(path.join(fixturesDir, 'scan-queue', `${String(i).padStart(3, '0')}.json`), answer === 'NOT_FOUND' ? answer : JSON.stringify(answer)));
+  const arnVariables: { [name: string]: string } = {};
+  ENVIRONMENTS.forEach((env, i) => {
+    const family = familyOf(env);
+    const revision = scenario.cdkRevision?.(family) ?? DEFAULT_CDK_REVISION(i);
+    const cdkRevision = (scenario.taskDefinition ?? describeTaskDefinitionResponse)(family, revision);
+    writeJson(`taskdef-${family}-${revision}.json`, cdkRevision);
+    writeJson(`taskdef-${family}-latest.json`, scenario.latestTaskDefinition?.(family) ?? cdkRevision);
+    arnVariables[taskDefinitionArnVariable(env.name)] = taskDefinitionArn(family, revision);
+  });
   if (!scenario.imageAlreadyExists) fs.writeFileSync(path.join(fixturesDir, 'image-missing-once'), '');
 
   const script = path.join(runDir, 'build.sh');
@@ -265,9 +310,15 @@ function runBuild(spec: { [key: string]: any }, scenario: Scenario = {}): BuildR
     REPOSITORY_URI,
     REPOSITORY_NAME,
     SOURCE_REVISION,
+    REUSE_EXISTING_IMAGE: scenario.reuseExistingImage === false ? 'false' : 'true',
+    ...arnVariables,
     AWS_DEFAULT_REGION: 'eu-west-1',
     CODEBUILD_SRC_DIR: srcDir,
+    CODEBUILD_BUILD_NUMBER: '17',
+    SCAN_POLL_SECONDS: '0',
+    SCAN_WAIT_SECONDS: String(scenario.scanWaitSeconds ?? 900),
   });
+  for (const name of scenario.unset ?? []) delete env[name];
   const result = spawnSync('bash', [script], { cwd: srcDir, env, encoding: 'utf8', timeout: 30_000 });
   const output = `${result.stdout}${result.stderr}`;
   if (process.env.DEBUG_BUILD_LOG) fs.writeFileSync(`${process.env.DEBUG_BUILD_LOG}-${runCounter}.log`, output);
@@ -330,23 +381,35 @@ describe('renderImageBuildSpec: object shape', () => {
     expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, imageTagLength: 0 })).toThrow(/imageTagLength/);
   });
 
-  test('a token task definition family is interpolated and resolves into a working command', () => {
-    // GIVEN a family only known at deploy time
-    const stack = new Stack();
-    const family = new CfnParameter(stack, 'DevFamily').valueAsString;
-    const spec = renderImageBuildSpec({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], taskDefinitionFamily: family }] });
+  test('each environment\'s task definition ARN is an environment variable, not buildspec text', () => {
+    // GIVEN / WHEN
+    const spec = renderImageBuildSpec(BASE_OPTIONS);
+    const text = JSON.stringify(spec);
+    // THEN the buildspec names the variables, and the project gets one per environment
+    expect(taskDefinitionArnVariable('staging-eu')).toBe('TASK_DEFINITION_ARN_STAGING_EU');
+    expect(spec.phases.post_build.commands.join('\n')).toContain("for target in 'dev:app' 'staging:app' 'prod:app'; do");
+    for (const env of ENVIRONMENTS) expect(text).not.toContain(familyOf(env));
+    expect(imageBuildEnvironmentVariables({
+      repositoryUri: REPOSITORY_URI,
+      repositoryName: REPOSITORY_NAME,
+      reuseExistingImage: false,
+      taskDefinitionArns: { 'dev': 'arn:dev:1', 'staging-eu': 'arn:staging:2' },
+    })).toEqual({
+      REPOSITORY_URI,
+      REPOSITORY_NAME,
+      REUSE_EXISTING_IMAGE: 'false',
+      TASK_DEFINITION_ARN_DEV: 'arn:dev:1',
+      TASK_DEFINITION_ARN_STAGING_EU: 'arn:staging:2',
+    });
+  });
 
-    // WHEN CloudFormation resolves the buildspec with the parameter value
-    const resolved = stack.resolve(codebuild.BuildSpec.fromObject(spec).toBuildSpec(stack));
-    expect(resolved['Fn::Join']).toBeDefined();
-    const [separator, parts] = resolved['Fn::Join'] as [string, unknown[]];
-    expect(parts.filter((p) => typeof p !== 'string')).toEqual([{ Ref: 'DevFamily' }]);
-    const deployed = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'shop-dev-task')).join(separator));
-
-    // THEN the deployed buildspec describes that family
-    const result = runBuild(deployed);
-    expect(result.succeeded).toBe(true);
-    expect(callsOf(result, 'aws', 'ecs', 'describe-task-definition')).toEqual([['aws', 'ecs', 'describe-task-definition', '--task-definition', 'shop-dev-task']]);
+  test('a missing task definition ARN variable fails the build before anything Docker', () => {
+    // GIVEN / WHEN the project lacks prod's variable
+    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { unset: ['TASK_DEFINITION_ARN_PROD'] });
+    // THEN
+    expect(result.succeeded).toBe(false);
+    expect(result.output).toContain('ERROR: environment variable TASK_DEFINITION_ARN_PROD is not set');
+    expect(callsOf(result, 'docker')).toEqual([]);
   });
 });
 
@@ -403,13 +466,13 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
     const result = runBuild(renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'NONE' }), { scanCounts: { CRITICAL: 9 } });
     expect(result.succeeded).toBe(true);
     expect(callsOf(result, 'aws', 'ecr', 'describe-image-scan-findings')).toEqual([]);
+    expect(callsOf(result, 'aws', 'ecr', 'get-registry-scanning-configuration')).toEqual([]);
     expect(callsOf(result, 'aws', 'ecr', 'wait')).toEqual([]);
   });
 
-  test('the scan gate waits for the scan of the pushed digest', () => {
-    expect(callsOf(happy, 'aws', 'ecr', 'wait')).toEqual([
-      ['aws', 'ecr', 'wait', 'image-scan-complete', '--repository-name', REPOSITORY_NAME, '--image-id', `imageDigest=${DIGEST}`],
-    ]);
+  test('the scan gate reads the registry scan type, then the findings of the pushed digest', () => {
+    expect(callsOf(happy, 'aws', 'ecr', 'wait')).toEqual([]);
+    expect(callsOf(happy, 'aws', 'ecr', 'get-registry-scanning-configuration')).toEqual([['aws', 'ecr', 'get-registry-scanning-configuration']]);
     expect(callsOf(happy, 'aws', 'ecr', 'describe-image-scan-findings')).toEqual([
       ['aws', 'ecr', 'describe-image-scan-findings', '--repository-name', REPOSITORY_NAME, '--image-id', `imageDigest=${DIGEST}`],
     ]);
@@ -424,8 +487,8 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   test.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('taskdef-%s.json is a clean template with the image placeholder', (name, env) => {
     // THEN
     const taskdef = readJson(path.join(happy.artifactDir, `taskdef-${name}.json`));
-    const original = (describeTaskDefinitionResponse(env.taskDefinitionFamily, 0) as any).taskDefinition;
-    expect(taskdef.family).toBe(env.taskDefinitionFamily);
+    const original = (describeTaskDefinitionResponse(familyOf(env), 0) as any).taskDefinition;
+    expect(taskdef.family).toBe(familyOf(env));
     const app = taskdef.containerDefinitions.find((c: any) => c.name === 'app');
     expect(app.image).toBe('<IMAGE1_NAME>');
     expect({ ...app, image: 'x' }).toEqual({ ...original.containerDefinitions[0], image: 'x' });
@@ -434,12 +497,11 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
     for (const key of ['cpu', 'memory', 'networkMode', 'executionRoleArn', 'taskRoleArn', 'requiresCompatibilities']) {
       expect(taskdef[key]).toEqual(original[key]);
     }
-    expect(callsOf(happy, 'aws', 'ecs', 'describe-task-definition', '--task-definition', env.taskDefinitionFamily)).toHaveLength(1);
   });
 
-  test('describe-task-definition is called once per family, without a revision', () => {
+  test('describe-task-definition is called once per environment, with the exact revision CDK registered', () => {
     expect(callsOf(happy, 'aws', 'ecs', 'describe-task-definition').map((c) => c.slice(3))).toEqual(
-      ENVIRONMENTS.map((e) => ['--task-definition', e.taskDefinitionFamily]));
+      ENVIRONMENTS.map((e, i) => ['--task-definition', taskDefinitionArn(familyOf(e), DEFAULT_CDK_REVISION(i))]));
   });
 
   test.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('appspec-%s.yaml is valid YAML for the ECS blue/green deployment', (name, env) => {
@@ -471,26 +533,9 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
     expect(parseYaml(body).Hooks).toEqual([{ BeforeInstall: 'arn:a' }, { AfterAllowTestTraffic: 'arn:b' }, { AfterAllowTraffic: 'arn:c' }]);
   });
 
-  test('unit test commands run before anything Docker', () => {
-    const order = happy.calls.map((c) => c.join(' '));
-    const firstDocker = order.findIndex((c) => c.startsWith('docker'));
-    expect(order.indexOf('unit-test lint')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('unit-test lint')).toBeLessThan(order.indexOf('unit-test jest'));
-    expect(order.indexOf('unit-test jest')).toBeLessThan(firstDocker);
-    expect(order.findIndex((c) => c.startsWith('docker build'))).toBeGreaterThan(firstDocker);
-  });
-
-  test('a failing unit test command fails the build before any docker call', () => {
-    // GIVEN
-    const spec = renderImageBuildSpec({ ...BASE_OPTIONS, unitTestCommands: ['echo "unit-test lint" >> "$CALL_LOG"', 'false', 'echo "unit-test never" >> "$CALL_LOG"'] });
-    // WHEN
-    const result = runBuild(spec);
-    // THEN
-    expect(result.succeeded).toBe(false);
-    expect(result.output).toContain('COMMAND FAILED: pre_build');
-    expect(callsOf(result, 'docker')).toEqual([]);
-    expect(result.calls.map((c) => c.join(' '))).toEqual(['unit-test lint']);
-    expect(artifactFiles(result)).toEqual([]);
+  test('the image build runs no unit tests (they run in a project of their own)', () => {
+    expect(JSON.stringify(renderImageBuildSpec(BASE_OPTIONS))).not.toMatch(/unit test/i);
+    expect(happy.calls.filter((c) => c[0].startsWith('unit-test'))).toEqual([]);
   });
 
   test('docker logs in to the registry host, builds with the Dockerfile, tag, build args and context, then pushes the same tag', () => {
@@ -515,13 +560,36 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
     expect(empty.stderr).toContain('cannot derive an image tag');
   });
 
-  test('an existing tag is reused: no docker build or push, same artifacts', () => {
-    // GIVEN the tag was already pushed by an earlier attempt of the same commit
+  test('the image tag is the full commit id by default', () => {
+    const spec = renderImageBuildSpec(BASE_OPTIONS);
+    const cmd = spec.phases.pre_build.commands.find((c: string) => c.includes('IMAGE_TAG='));
+    const sha256Commit = 'f'.repeat(64);
+    for (const revision of [SOURCE_REVISION, sha256Commit, '"9b2fe1c4d5e6f7a8b9c0d1e2f3a4b5c6-12"']) {
+      const run = spawnSync('bash', ['-c', `${cmd}\necho "TAG=$IMAGE_TAG"`], { encoding: 'utf8', env: { PATH: process.env.PATH, SOURCE_REVISION: revision } });
+      expect(run.stdout).toContain(`TAG=${revision.replace(/"/g, '')}\n`);
+    }
+  });
+
+  test('an existing tag is not trusted when pushes are not restricted: the build pushes a tag of its own', () => {
+    // GIVEN the commit's tag exists in a repository anyone may push to (REUSE_EXISTING_IMAGE=false)
+    // WHEN
+    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { imageAlreadyExists: true, reuseExistingImage: false });
+    // THEN the image is built and pushed under <commit>-build-<build number>, never reused
+    expect(result.succeeded).toBe(true);
+    expect(result.output).toContain('not reusing it');
+    const ownTag = `${REPOSITORY_URI}:${IMAGE_TAG}-build-17`;
+    expect(callsOf(result, 'docker', 'build').map((c) => c[5])).toEqual([ownTag]);
+    expect(callsOf(result, 'docker', 'push')).toEqual([['docker', 'push', ownTag]]);
+    expect(callsOf(result, 'aws', 'ecr', 'describe-images').map((c) => c[6])).toEqual([`imageTag=${IMAGE_TAG}`, `imageTag=${IMAGE_TAG}-build-17`]);
+  });
+
+  test('an existing tag is reused only when pushes are restricted to the build: no docker build or push, same artifacts', () => {
+    // GIVEN the tag was already pushed by an earlier attempt of the same commit, and only the build may push
     // WHEN
     const retried = runBuild(renderImageBuildSpec(BASE_OPTIONS), { imageAlreadyExists: true });
     // THEN
     expect(retried.succeeded).toBe(true);
-    expect(retried.output).toContain('already exists: reusing it');
+    expect(retried.output).toContain('already exists and only this build may push to the repository: reusing it');
     expect(callsOf(retried, 'docker', 'build')).toEqual([]);
     expect(callsOf(retried, 'docker', 'push')).toEqual([]);
     expect(artifactFiles(retried)).toEqual(artifactFiles(happy));
@@ -596,5 +664,147 @@ describe('renderImageBuildSpec: capacity provider strategy', () => {
       { CapacityProvider: 'FARGATE', Base: 1, Weight: 1 },
       { CapacityProvider: 'FARGATE_SPOT', Base: 0, Weight: 4 },
     ]);
+  });
+});
+
+describe('renderImageBuildSpec: the task definition CDK registered wins over later pipeline revisions', () => {
+  test('CDK registered revision 2, a deployment then registered revision 3 from stale content: the build renders revision 2', () => {
+    // GIVEN `cdk deploy` registered revision 2 (a new LOG_LEVEL) while an execution rendered from
+    // revision 1 waited for approval; the approved deployment then registered revision 3 from that
+    // stale content, so revision 3 is now the family's latest ACTIVE revision
+    const withLogLevel = (revision: number, level?: string) => (family: string) => {
+      const response = describeTaskDefinitionResponse(family, revision) as any;
+      const app = response.taskDefinition.containerDefinitions[0];
+      if (level) app.environment = [...app.environment, { name: 'LOG_LEVEL', value: level }];
+      return response;
+    };
+    // WHEN the next build runs with the ARN CloudFormation returned for revision 2
+    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), {
+      cdkRevision: () => 2,
+      taskDefinition: (family) => withLogLevel(2, 'debug')(family),
+      latestTaskDefinition: withLogLevel(3),
+    });
+    // THEN every taskdef-<env>.json carries CDK's change, read from revision 2 by ARN
+    expect(result.succeeded).toBe(true);
+    for (const env of ENVIRONMENTS) {
+      const app = readJson(path.join(result.artifactDir, `taskdef-${env.name}.json`)).containerDefinitions.find((c: any) => c.name === 'app');
+      expect(app.environment).toContainEqual({ name: 'LOG_LEVEL', value: 'debug' });
+      expect(result.output).toContain(`from ${taskDefinitionArn(familyOf(env), 2)}`);
+    }
+    expect(callsOf(result, 'aws', 'ecs', 'describe-task-definition').map((c) => c[4])).toEqual(
+      ENVIRONMENTS.map((env) => taskDefinitionArn(familyOf(env), 2)));
+  });
+
+  test('a describe-task-definition answer for another revision fails the build', () => {
+    // GIVEN an answer whose ARN is not the requested one
+    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { taskDefinition: (family) => describeTaskDefinitionResponse(family, 99) });
+    // THEN
+    expect(result.succeeded).toBe(false);
+    expect(result.output).toMatch(/describe-task-definition returned '.*:99', not the requested revision '.*:40'/);
+  });
+});
+
+describe('renderUnitTestBuildSpec', () => {
+  test('runs the commands in order in one build phase, with no artifacts', () => {
+    // GIVEN
+    const spec = renderUnitTestBuildSpec(['echo "unit-test lint" >> "$CALL_LOG"', 'echo "unit-test jest" >> "$CALL_LOG"']);
+    // WHEN the commands run
+    const result = runBuild(spec);
+    // THEN
+    expect(result.succeeded).toBe(true);
+    expect(result.calls.map((c) => c.join(' '))).toEqual(['unit-test lint', 'unit-test jest']);
+    expect(spec).not.toHaveProperty('artifacts');
+    expect(Object.keys(spec.phases)).toEqual(['build']);
+    expect(() => renderUnitTestBuildSpec([])).toThrow(/at least one unit test command/);
+  });
+
+  test('a failing command fails the unit tests and stops there', () => {
+    const result = runBuild(renderUnitTestBuildSpec(['echo "unit-test lint" >> "$CALL_LOG"', 'false', 'echo "unit-test never" >> "$CALL_LOG"']));
+    expect(result.succeeded).toBe(false);
+    expect(result.calls.map((c) => c.join(' '))).toEqual(['unit-test lint']);
+  });
+});
+
+describe('renderImageBuildSpec: the scan gate with basic and enhanced scanning', () => {
+  const spec = renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'HIGH' });
+  const status = (value: string, description = 'x') => ({ imageScanStatus: { status: value, description } });
+  const enhanced = (value: string, findings: Array<{ severity: string; status?: string }>) => ({
+    ...status(value, 'Continuous scan is selected for image.'),
+    imageScanFindings: {
+      enhancedFindings: findings.map((f, i) => ({ findingArn: `arn:aws:inspector2:eu-west-1:123456789012:finding/${i}`, severity: f.severity, status: f.status ?? 'ACTIVE', type: 'PACKAGE_VULNERABILITY' })),
+    },
+  });
+  const scanCalls = (result: BuildResult) => callsOf(result, 'aws', 'ecr', 'describe-image-scan-findings').length;
+
+  test.each([
+    ['basic UNSUPPORTED_IMAGE', status('UNSUPPORTED_IMAGE', 'The operating system and/or package manager are not supported.')],
+    ['basic FAILED with UnsupportedImageError', status('FAILED', 'UnsupportedImageError: The operating system and/or package manager are not supported.')],
+  ])('a scratch image (%s) fails at once, saying the gate cannot judge it and how to go on', (_what, answer) => {
+    // GIVEN basic scanning of an image without an OS package database
+    const result = runBuild(spec, { scanAnswers: [answer] });
+    // THEN one look, a clear message, no artifacts
+    expect(result.succeeded).toBe(false);
+    expect(scanCalls(result)).toBe(1);
+    expect(result.output).toContain('ECR basic scanning cannot scan this image');
+    expect(result.output).toContain('basic scanning covers OS packages only');
+    expect(result.output).toContain('so the gate cannot judge this image');
+    expect(result.output).toContain('scanSeverityThreshold: ScanSeverity.NONE');
+    expect(artifactFiles(result)).toEqual([]);
+  });
+
+  test('basic scanning: IN_PROGRESS, then COMPLETE -> polls, then judges the findings', () => {
+    const result = runBuild(spec, { scanAnswers: [status('IN_PROGRESS'), scanFindingsResponse({ MEDIUM: 2 })] });
+    expect(result.succeeded).toBe(true);
+    expect(scanCalls(result)).toBe(2);
+    expect(result.output).toContain('Image scan status: IN_PROGRESS (BASIC registry scanning); waiting');
+    expect(result.output).toContain('Image scan gate: no findings at or above HIGH; passing');
+  });
+
+  test('basic scanning without a scan (scan on push off): fails after the wait, naming the cause', () => {
+    const result = runBuild(spec, { scanAnswers: ['NOT_FOUND'], scanWaitSeconds: 0 });
+    expect(result.succeeded).toBe(false);
+    expect(result.output).toContain('no scan of this image exists after 0 seconds: scan on push is off for this repository');
+    expect(result.output).toContain('scanSeverityThreshold: ScanSeverity.NONE');
+  });
+
+  test('enhanced scanning, status ACTIVE: judged at once from enhancedFindings (no 5-minute wait for COMPLETE)', () => {
+    // GIVEN registry-level enhanced scanning (Inspector) and a HIGH finding
+    const result = runBuild(spec, { registryScanType: 'ENHANCED', scanAnswers: [enhanced('ACTIVE', [{ severity: 'HIGH' }, { severity: 'LOW' }])] });
+    // THEN one look, and the gate fails on the finding, not on the status
+    expect(result.succeeded).toBe(false);
+    expect(scanCalls(result)).toBe(1);
+    expect(result.output).toContain('Image scan findings (ENHANCED scanning, status ACTIVE): HIGH=1, LOW=1');
+    expect(result.output).toContain('Image scan gate: 1 finding(s) at or above HIGH (HIGH=1); failing the build');
+  });
+
+  test('enhanced scanning: PENDING, then ACTIVE with only suppressed or lower findings -> passes', () => {
+    const result = runBuild(spec, {
+      registryScanType: 'ENHANCED',
+      scanAnswers: [status('PENDING'), enhanced('ACTIVE', [{ severity: 'CRITICAL', status: 'SUPPRESSED' }, { severity: 'MEDIUM' }, { severity: 'UNTRIAGED' }])],
+    });
+    expect(result.succeeded).toBe(true);
+    expect(scanCalls(result)).toBe(2);
+    expect(result.output).toContain('Image scan status: PENDING (ENHANCED registry scanning); waiting');
+    expect(result.output).toContain('Image scan findings (ENHANCED scanning, status ACTIVE): MEDIUM=1, INFORMATIONAL=1');
+    expect(artifactFiles(result)).toContain('imageDetail.json');
+  });
+
+  test.each([
+    ['FINDINGS_UNAVAILABLE', 'Amazon Inspector reports FINDINGS_UNAVAILABLE'],
+    ['SCAN_ELIGIBILITY_EXPIRED', 'Amazon Inspector reports SCAN_ELIGIBILITY_EXPIRED'],
+    ['UNSUPPORTED_IMAGE', 'Amazon Inspector (enhanced scanning) cannot scan this image'],
+  ])('enhanced scanning, status %s: fails at once with what happened and what to do', (value, message) => {
+    const result = runBuild(spec, { registryScanType: 'ENHANCED', scanAnswers: [status(value)] });
+    expect(result.succeeded).toBe(false);
+    expect(scanCalls(result)).toBe(1);
+    expect(result.output).toContain(message);
+    expect(result.output).toContain('so the gate cannot judge this image');
+    expect(result.output).toContain('scanSeverityThreshold: ScanSeverity.NONE');
+  });
+
+  test('enhanced scanning still PENDING when the wait ends: fails, saying so', () => {
+    const result = runBuild(spec, { registryScanType: 'ENHANCED', scanAnswers: [status('PENDING', 'Scan pending')], scanWaitSeconds: 0 });
+    expect(result.succeeded).toBe(false);
+    expect(result.output).toContain('the scan is still PENDING after 0 seconds (Scan pending)');
   });
 });

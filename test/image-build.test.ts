@@ -1,5 +1,5 @@
 import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -18,6 +18,8 @@ interface Built {
   readonly repository: ecr.Repository;
   readonly imageBuild: ImageBuild;
   readonly template: Template;
+  /** Read before the template: a second synthesis of the same App fails in aws-cdk-lib's ECS aspect. */
+  readonly annotations: Annotations;
 }
 
 /** One BlueGreenFargateService ('api', container 'web' on 3000) and a repository, built by an ImageBuild. A fresh App per call. */
@@ -31,7 +33,13 @@ function buildFor(props: Partial<ImageBuildProps> = {}, inStack?: (stack: Stack)
   });
   const repository = new ecr.Repository(stack, 'Repository');
   const imageBuild = new ImageBuild(stack, 'ImageBuild', { repository, environments: [service], ...props, ...inStack?.(stack) });
-  return { stack, service, repository, imageBuild, template: Template.fromStack(stack) };
+  const annotations = Annotations.fromStack(stack);
+  return { stack, service, repository, imageBuild, annotations, template: Template.fromStack(stack) };
+}
+
+/** The logical id of a construct's default child. */
+function logicalIdOf(built: Built, construct: { node: { defaultChild?: any } }): string {
+  return built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
 /** The CodeBuild project's properties. */
@@ -81,30 +89,34 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
     spec = buildSpecOf(built);
   });
 
-  it('creates one CodeBuild project with the repository URI and name as environment variables', () => {
-    // THEN REPOSITORY_URI / REPOSITORY_NAME reference the repository, and nothing else is set on the project
+  it('creates one CodeBuild project with the repository, the reuse flag and each task definition ARN as environment variables', () => {
+    // THEN REPOSITORY_URI / REPOSITORY_NAME reference the repository, reuse is off (pushes are not
+    // restricted by default), TASK_DEFINITION_ARN_API is the task definition's Ref; nothing else is set
     built.template.resourceCountIs('AWS::CodeBuild::Project', 1);
     built.template.hasResourceProperties('AWS::CodeBuild::Project', {
       Environment: Match.objectLike({
         EnvironmentVariables: [
           { Name: 'REPOSITORY_URI', Type: 'PLAINTEXT', Value: built.stack.resolve(built.repository.repositoryUri) },
           { Name: 'REPOSITORY_NAME', Type: 'PLAINTEXT', Value: built.stack.resolve(built.repository.repositoryName) },
+          { Name: 'REUSE_EXISTING_IMAGE', Type: 'PLAINTEXT', Value: 'false' },
+          { Name: 'TASK_DEFINITION_ARN_API', Type: 'PLAINTEXT', Value: built.stack.resolve(built.service.taskDefinition.taskDefinitionArn) },
         ],
       }),
     });
     expect(built.imageBuild.repository).toBe(built.repository);
   });
 
-  it('renders the service\'s task definition family into the buildspec', () => {
-    // THEN the family token resolves to the Family of the service's task definition,
-    // and the build describes exactly that family to render taskdef-api.json
-    const family = built.stack.resolve(built.service.taskDefinition.family);
-    expect(typeof family).toBe('string');
-    built.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Family: family });
+  it('renders taskdef-api.json from the exact revision CDK registered: the task definition\'s Ref, not its family', () => {
+    // THEN the variable holds { Ref: <task definition> } (an ARN with its revision), and the build
+    // describes that ARN; the family (whose latest revision may be one the pipeline registered) appears nowhere
+    const ref = built.stack.resolve(built.service.taskDefinition.taskDefinitionArn);
+    expect(ref).toEqual({ Ref: built.stack.getLogicalId(built.service.taskDefinition.node.defaultChild as CfnElement) });
     const postBuild = phaseText(spec, 'post_build');
-    expect(postBuild).toContain(`aws ecs describe-task-definition --task-definition '${family}'`);
-    expect(postBuild).toContain('deploy-artifacts/taskdef-api.json');
-    expect(postBuild).toContain("render-taskdef \"$BUILD_WORK_DIR/describe-task-definition-api.json\" 'web' deploy-artifacts/taskdef-api.json");
+    expect(postBuild).toContain("for target in 'api:web'; do");
+    expect(postBuild).toContain('aws ecs describe-task-definition --task-definition "${!variable}"');
+    expect(postBuild).toContain('render-taskdef "$source" "${!variable}" "${target#*:}" "deploy-artifacts/taskdef-$name.json"');
+    const family = built.stack.resolve(built.service.taskDefinition.family);
+    expect(JSON.stringify(spec)).not.toContain(family);
   });
 
   it('writes an AppSpec with the service\'s container, port and smoke-test hook', () => {
@@ -133,7 +145,8 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
   it('renders artifacts for exactly the given environments', () => {
     // THEN only api's files are written, and the description lists the environments
     const postBuild = phaseText(spec, 'post_build');
-    expect(postBuild.match(/deploy-artifacts\/taskdef-[A-Za-z0-9-]+\.json/g)?.every(f => f === 'deploy-artifacts/taskdef-api.json')).toBe(true);
+    expect(postBuild).toMatch(/^for target in 'api:web'; do$/m);
+    expect(postBuild).toContain('"deploy-artifacts/taskdef-$name.json"');
     expect(postBuild.match(/deploy-artifacts\/appspec-[A-Za-z0-9-]+\.yaml/g)?.every(f => f === 'deploy-artifacts/appspec-api.yaml')).toBe(true);
     expect(spec.artifacts).toEqual({ 'base-directory': 'deploy-artifacts', 'files': ['**/*'] });
     expect(projectProps(built).Description).toBe('Builds Dockerfile, gates on the ECR scan and renders the deploy artifacts of api');
@@ -144,8 +157,9 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
     const build = phaseText(spec, 'build');
     expect(build).toContain("docker build -f 'Dockerfile' -t \"$REPOSITORY_URI:$IMAGE_TAG\" '.'");
     expect(build).not.toContain('--build-arg');
-    expect(build).toContain('python3 "$BUILD_HELPER" scan-gate CRITICAL ');
+    expect(build).toContain('python3 "$BUILD_HELPER" scan-gate "$SCAN_TYPE" CRITICAL ');
     expect(phaseText(spec, 'pre_build')).not.toMatch(/unit test/i);
+    expect(built.imageBuild.unitTests).toBeUndefined();
     built.template.hasResourceProperties('AWS::CodeBuild::Project', {
       TimeoutInMinutes: 60,
       Environment: Match.objectLike({ ComputeType: 'BUILD_GENERAL1_SMALL' }),
@@ -163,7 +177,7 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
     });
   });
 
-  it('grants push/pull and scan reads on the repository only, plus the two actions without resource-level permissions', () => {
+  it('grants push/pull and scan reads on the repository only, plus the three actions without resource-level permissions', () => {
     // THEN no ECR wildcard action, no ECR action on '*' but GetAuthorizationToken, only ecs:DescribeTaskDefinition
     const statements = roleStatements(built);
     const repositoryArn = built.stack.resolve(built.repository.repositoryArn);
@@ -178,7 +192,7 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
       expect({ action, resources: granting.map(s => s.Resource) }).toEqual({ action, resources: [repositoryArn] });
     }
     const onStar = statements.filter(s => s.Resource === '*');
-    expect(onStar.map(s => actionsOf(s)).sort()).toEqual([['ecr:GetAuthorizationToken'], ['ecs:DescribeTaskDefinition']]);
+    expect(onStar.map(s => actionsOf(s)).sort()).toEqual([['ecr:GetAuthorizationToken'], ['ecr:GetRegistryScanningConfiguration'], ['ecs:DescribeTaskDefinition']]);
     expect(statements.flatMap(actionsOf).filter(a => a.startsWith('ecs:'))).toEqual(['ecs:DescribeTaskDefinition']);
     expect(statements.flatMap(actionsOf).filter(a => a.startsWith('iam:'))).toEqual([]);
   });
@@ -190,7 +204,7 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
     const needs: { [call: string]: [string, 'repository' | '*'] } = {
       'ecr get-login-password': ['ecr:GetAuthorizationToken', '*'],
       'ecr describe-images': ['ecr:DescribeImages', 'repository'],
-      'ecr wait image-scan-complete': ['ecr:DescribeImageScanFindings', 'repository'],
+      'ecr get-registry-scanning-configuration': ['ecr:GetRegistryScanningConfiguration', '*'],
       'ecr describe-image-scan-findings': ['ecr:DescribeImageScanFindings', 'repository'],
       'ecs describe-task-definition': ['ecs:DescribeTaskDefinition', '*'],
     };
@@ -231,8 +245,11 @@ describe('ImageBuild options', () => {
     // THEN the buildspec and the project reflect them
     const build = phaseText(spec, 'build');
     expect(build).toContain("docker build -f 'docker/app.Dockerfile' -t \"$REPOSITORY_URI:$IMAGE_TAG\" --build-arg 'NODE_ENV=production' 'services/api'");
-    expect(build).toContain('scan-gate HIGH ');
-    expect(spec.phases.pre_build.commands).toEqual(expect.arrayContaining(['npm ci', 'npm test']));
+    expect(build).toContain('scan-gate "$SCAN_TYPE" HIGH ');
+    expect(JSON.stringify(spec)).not.toContain('npm test');
+    const unitTests = built.template.toJSON().Resources[logicalIdOf(built, built.imageBuild.unitTests!)].Properties;
+    expect(JSON.parse(unitTests.Source.BuildSpec).phases.build.commands).toEqual(expect.arrayContaining(['npm ci', 'npm test']));
+    expect(unitTests).toMatchObject({ TimeoutInMinutes: 90, EncryptionKey: built.stack.resolve(key!.keyArn), Environment: { ComputeType: 'BUILD_GENERAL1_MEDIUM' } });
     built.template.hasResourceProperties('AWS::CodeBuild::Project', {
       TimeoutInMinutes: 90,
       Environment: Match.objectLike({ ComputeType: 'BUILD_GENERAL1_MEDIUM' }),
@@ -296,7 +313,9 @@ describe('ImageBuild rejects invalid props, naming the prop', () => {
 
   it('a buildspec that would exceed CodeBuild\'s 25,600-character inline limit', () => {
     // GIVEN unit test commands so long the deployed buildspec cannot fit / WHEN constructing / THEN
-    expect(create({ unitTestCommands: [`echo ${'x'.repeat(20_000)}`] }))
+    expect(create({ unitTestCommands: [`echo ${'x'.repeat(26_000)}`] }))
+      .toThrow(/^unitTestCommands make the unit tests' buildspec about \d+ characters once deployed; CodeBuild accepts at most 25600 inline/);
+    expect(create({ buildArgs: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`ARG_${i}`, 'x'.repeat(60)])) }))
       .toThrow(/^environments \(1\) make the image build's buildspec about \d+ characters once deployed; CodeBuild accepts at most 25600 inline/);
   });
 
@@ -324,5 +343,93 @@ describe('ImageBuild rejects invalid props, naming the prop', () => {
     expect(create({ buildTimeout: Duration.minutes(5) })).not.toThrow();
     expect(create({ buildTimeout: Duration.hours(36) })).not.toThrow();
     expect(create({ dockerfile: 'a/b/Dockerfile.prod', buildDirectory: './app', buildArgs: { _X1: '1' } })).not.toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Unit tests without the build's grants
+// ---------------------------------------------------------------------------
+
+describe('ImageBuild unitTestCommands', () => {
+  let built: Built;
+  let unitTests: any;
+  beforeAll(() => {
+    // GIVEN unit test commands
+    // WHEN built
+    built = buildFor({ unitTestCommands: ['npm ci', 'npm test'] });
+    unitTests = built.template.toJSON().Resources[logicalIdOf(built, built.imageBuild.unitTests!)].Properties;
+  });
+
+  it('run in a project of their own: unprivileged, no cache, no environment variables, no artifacts of their own', () => {
+    // THEN
+    built.template.resourceCountIs('AWS::CodeBuild::Project', 2);
+    expect(unitTests.Environment).toEqual({
+      Type: 'LINUX_CONTAINER',
+      Image: 'aws/codebuild/standard:7.0',
+      ComputeType: 'BUILD_GENERAL1_SMALL',
+      PrivilegedMode: false,
+      ImagePullCredentialsType: 'CODEBUILD',
+    });
+    expect(unitTests.Cache).toEqual({ Type: 'NO_CACHE' });
+    expect(unitTests.Artifacts).toEqual({ Type: 'CODEPIPELINE' });
+    expect(JSON.parse(unitTests.Source.BuildSpec).phases.build.commands).toEqual(['echo "Running 2 unit test command(s)"', 'npm ci', 'npm test', 'echo "Unit tests passed"']);
+    expect(phaseText(buildSpecOf(built), 'pre_build')).not.toContain('npm test');
+  });
+
+  it('have a role that can neither push images, read task definitions nor touch other AWS resources', () => {
+    // THEN the role's statements are its own logs and reports only (the pipeline action adds artifact reads)
+    const roleRef = built.stack.resolve(built.imageBuild.unitTests!.role!.roleName);
+    const policies = built.template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([roleRef]) } });
+    const statementActions = Object.values<any>(policies).flatMap(p => p.Properties.PolicyDocument.Statement).flatMap(actionsOf);
+    expect(statementActions.filter(a => !/^(logs|codebuild):/.test(a))).toEqual([]);
+    expect(built.imageBuild.unitTests!.role).not.toBe(built.imageBuild.project.role);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Supply chain: only the build pushes, reuse only what it can prove it made
+// ---------------------------------------------------------------------------
+
+describe('ImageBuild restrictRepositoryPushes', () => {
+  const PUSH_ACTIONS = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
+
+  it('denies pushes to every principal but the build role, and lets the build reuse its own tag', () => {
+    // GIVEN / WHEN
+    const built = buildFor({ restrictRepositoryPushes: true });
+    // THEN the repository policy has exactly this Deny, excepting the build role by aws:PrincipalArn
+    built.template.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryPolicyText: {
+        Version: '2012-10-17',
+        Statement: [{
+          Sid: 'OnlyTheImageBuildPushes',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: PUSH_ACTIONS,
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': [built.stack.resolve(built.imageBuild.project.role!.roleArn)] } },
+        }],
+      },
+    });
+    // and the build role keeps its Allow for the same actions (the Deny does not apply to it)
+    const statements = roleStatements(built);
+    for (const action of PUSH_ACTIONS) {
+      expect(statements.some(st => st.Effect === 'Allow' && actionsOf(st).includes(action))).toBe(true);
+    }
+    expect(projectProps(built).Environment.EnvironmentVariables).toContainEqual({ Name: 'REUSE_EXISTING_IMAGE', Type: 'PLAINTEXT', Value: 'true' });
+    expect(built.annotations.findWarning('*', Match.stringLikeRegexp('repositoryPushesUnrestricted'))).toEqual([]);
+  });
+
+  it('is off by default: no repository policy, no reuse, and a warning', () => {
+    // GIVEN / WHEN
+    const built = buildFor();
+    // THEN
+    built.template.hasResourceProperties('AWS::ECR::Repository', { RepositoryPolicyText: Match.absent() });
+    expect(projectProps(built).Environment.EnvironmentVariables).toContainEqual({ Name: 'REUSE_EXISTING_IMAGE', Type: 'PLAINTEXT', Value: 'false' });
+    built.annotations.hasWarning('/Test/ImageBuild', Match.stringLikeRegexp('cannot be restricted to the image build by this construct'));
+  });
+
+  it('rejects a repository whose policy this stack does not manage', () => {
+    // GIVEN an imported repository / WHEN / THEN the error names the prop
+    expect(() => buildFor({ restrictRepositoryPushes: true }, stack => ({ repository: ecr.Repository.fromRepositoryName(stack, 'Imported', 'shop') })))
+      .toThrow(/^restrictRepositoryPushes \(true\) needs a repository created in this stack/);
   });
 });

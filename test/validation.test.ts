@@ -304,6 +304,14 @@ const buildCases: BadCase[] = [
     /^buildTimeout \(6 minutes 40 seconds\) must be a whole number of minutes between 5 minutes and 1 day 12 hours$/],
   ['ImageBuild unitTestCommands with an empty command', imageBuild({ unitTestCommands: [''] }),
     /^unitTestCommands\[0\] \(''\) must be a non-empty shell command$/],
+  ['ImageBuild restrictRepositoryPushes with an imported repository', () => {
+    const stack = newStack();
+    return new ImageBuild(stack, 'ImageBuild', {
+      repository: ecr.Repository.fromRepositoryName(stack, 'Repository', 'shop'),
+      environments: [new BlueGreenFargateService(stack, 'Api')],
+      restrictRepositoryPushes: true,
+    });
+  }, /^restrictRepositoryPushes \(true\) needs a repository created in this stack \(ecr\.Repository\), whose policy the stack manages; got .*Repository$/],
 ];
 
 // ---------------------------------------------------------------------------

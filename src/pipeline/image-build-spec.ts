@@ -8,15 +8,23 @@
  * - REPOSITORY_URI   e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop
  * - REPOSITORY_NAME  e.g. shop
  * - SOURCE_REVISION  the commit id (or an S3 ETag)
- * - AWS_DEFAULT_REGION and CODEBUILD_SRC_DIR are set by CodeBuild itself.
+ * - REUSE_EXISTING_IMAGE  'true' only when nobody but the build's role may push to the repository
+ *   (see {@link imageBuildEnvironmentVariables}); otherwise an existing tag is never trusted
+ * - TASK_DEFINITION_ARN_<NAME> per environment: the exact task definition revision CDK registered
+ *   (see {@link taskDefinitionArnVariable})
+ * - AWS_DEFAULT_REGION, CODEBUILD_SRC_DIR and CODEBUILD_BUILD_NUMBER are set by CodeBuild itself.
+ * - SCAN_WAIT_SECONDS / SCAN_POLL_SECONDS (optional) override how long and how often the scan
+ *   gate polls (defaults 900 / 15).
  */
 
 /** One deployment target whose task definition / AppSpec is rendered by the build. */
 export interface BuildSpecEnvironment {
-  /** Environment name, e.g. 'dev'. Must match /^[A-Za-z][A-Za-z0-9-]*$/. */
+  /**
+   * Environment name, e.g. 'dev'. Must match /^[A-Za-z][A-Za-z0-9-]*$/. The build renders
+   * `taskdef-<name>.json` from the task definition ARN in the environment variable
+   * `taskDefinitionArnVariable(name)`.
+   */
   readonly name: string;
-  /** Task definition family. May be a CDK token: it is only interpolated, never parsed. */
-  readonly taskDefinitionFamily: string;
   /** Name of the application container, e.g. 'app'. */
   readonly containerName: string;
   /** Port of the application container registered with the load balancer. */
@@ -31,8 +39,6 @@ export interface BuildSpecEnvironment {
 }
 
 export interface ImageBuildSpecOptions {
-  /** Commands run (verbatim, in order) before anything Docker. */
-  readonly unitTestCommands?: string[];
   /** Path of the Dockerfile, relative to the source root. */
   readonly dockerfile: string;
   /** Docker build context, relative to the source root. */
@@ -43,7 +49,11 @@ export interface ImageBuildSpecOptions {
   readonly scanSeverityThreshold: string;
   /** Environments to render deploy artifacts for. */
   readonly environments: BuildSpecEnvironment[];
-  /** Length of the image tag cut from SOURCE_REVISION. @default 7 */
+  /**
+   * Longest image tag cut from SOURCE_REVISION. The full commit id (40 or 64 characters) or S3
+   * ETag fits: a shortened id can collide with another commit's.
+   * @default 128 (ECR's limit)
+   */
   readonly imageTagLength?: number;
 }
 
@@ -53,8 +63,8 @@ export const DEPLOY_ARTIFACT_DIRECTORY = 'deploy-artifacts';
 const SEVERITIES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const HOOK_EVENTS = ['BeforeInstall', 'AfterInstall', 'AfterAllowTestTraffic', 'BeforeAllowTraffic', 'AfterAllowTraffic'];
 const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-const DEFAULT_IMAGE_TAG_LENGTH = 7;
 const MAX_IMAGE_TAG_LENGTH = 128;
+const DEFAULT_IMAGE_TAG_LENGTH = MAX_IMAGE_TAG_LENGTH;
 
 /** The python3 helper written once in pre_build and called by later commands. */
 const HELPER_SCRIPT = String.raw`"""Image build helpers: digest lookup, ECR scan gate and deploy artifact rendering."""
@@ -98,24 +108,84 @@ def image_digest(path):
     print(digest)
 
 
-def scan_gate(threshold, path):
+# What the gate says when it cannot judge an image: fail, and say how to go on.
+HOW_TO_SKIP = ('To deploy such images, set scanSeverityThreshold: ScanSeverity.NONE and scan them another way '
+               '(e.g. Amazon Inspector enhanced scanning, which also covers language packages).')
+
+
+def scan_type(path):
+    configuration = load_json(path, 'the registry scanning configuration').get('scanningConfiguration') or {}
+    kind = configuration.get('scanType') or 'BASIC'
+    if kind not in ('BASIC', 'ENHANCED'):
+        fail('unknown registry scan type %r' % kind)
+    print(kind)
+
+
+def cannot_judge(what):
+    fail('Image scan gate: %s, so the gate cannot judge this image; failing the build. %s' % (what, HOW_TO_SKIP))
+
+
+def scan_status(kind, status, detail, last, waited):
+    """Returns True when the findings can be judged, exits 3 while the scan is pending."""
+    unsupported = status == 'UNSUPPORTED_IMAGE' or 'UnsupportedImageError' in detail
+    scanner = 'ECR basic scanning' if kind == 'BASIC' else 'Amazon Inspector (enhanced scanning)'
+    if unsupported:
+        cannot_judge('%s cannot scan this image (%s: %s); basic scanning covers OS packages only, and an image '
+                     'without a supported OS package database (FROM scratch, distroless, ...) has nothing it can scan'
+                     % (scanner, status, detail))
+    if status == 'FINDINGS_UNAVAILABLE':
+        cannot_judge('Amazon Inspector reports FINDINGS_UNAVAILABLE (%s): it has no findings for this image, e.g. '
+                     'its operating system is not supported or the image is no longer monitored' % detail)
+    if status == 'SCAN_ELIGIBILITY_EXPIRED':
+        cannot_judge('Amazon Inspector reports SCAN_ELIGIBILITY_EXPIRED (%s): the image was pushed longer ago than '
+                     "Inspector's ECR re-scan duration and is no longer scanned; push a new commit or lengthen the "
+                     're-scan duration in Amazon Inspector' % detail)
+    if status in ('LIMIT_EXCEEDED', 'IMAGE_ARCHIVED', 'FAILED'):
+        cannot_judge('the image scan status is %s (%s)' % (status, detail))
+    if (kind == 'BASIC' and status == 'COMPLETE') or (kind == 'ENHANCED' and status in ('ACTIVE', 'COMPLETE')):
+        return True
+    if status not in ('IN_PROGRESS', 'PENDING', 'NOT_FOUND'):
+        cannot_judge('the image scan status %s (%s) is unknown to the gate (registry scan type %s)' % (status, detail, kind))
+    if not last:
+        print('Image scan status: %s (%s registry scanning); waiting' % (status, kind))
+        sys.exit(3)
+    if status == 'NOT_FOUND':
+        where = ("scan on push is off for this repository (the repository's scanOnPush setting or the registry's "
+                 'basic scanning rules)') if kind == 'BASIC' else (
+                 "the repository matches none of the registry's enhanced scanning rules")
+        cannot_judge('no scan of this image exists after %s seconds: %s' % (waited, where))
+    cannot_judge('the scan is still %s after %s seconds (%s)' % (status, waited, detail))
+
+
+def finding_counts(kind, findings):
+    counts = {}
+
+    def add(severity, count):
+        # UNDEFINED, UNTRIAGED (and any severity unknown to this gate) rank as INFORMATIONAL.
+        rank = severity if severity in SEVERITY_ORDER else 'INFORMATIONAL'
+        counts[rank] = counts.get(rank, 0) + int(count)
+    if kind == 'ENHANCED' and 'enhancedFindings' in findings:
+        # Inspector findings a person suppressed (or that were closed) do not block.
+        for finding in findings.get('enhancedFindings') or []:
+            if finding.get('status') not in ('SUPPRESSED', 'CLOSED'):
+                add(finding.get('severity') or 'UNDEFINED', 1)
+    else:
+        for severity, count in (findings.get('findingSeverityCounts') or {}).items():
+            add(severity, count)
+    return counts
+
+
+def scan_gate(kind, threshold, path, last, waited):
     if threshold not in SEVERITY_ORDER:
         fail('unknown severity threshold %r' % threshold)
     result = load_json(path, 'the image scan findings')
-    scan_status = result.get('imageScanStatus') or {}
-    status = scan_status.get('status') or 'UNKNOWN'
-    if status != 'COMPLETE':
-        detail = scan_status.get('description') or 'no description'
-        fail('Image scan gate: the ECR image scan status is %s (%s); failing the build' % (status, detail))
-    counts = {}
-    raw_counts = (result.get('imageScanFindings') or {}).get('findingSeverityCounts') or {}
-    for severity, count in raw_counts.items():
-        # UNDEFINED (and any severity unknown to this gate) ranks as INFORMATIONAL.
-        rank = severity if severity in SEVERITY_ORDER else 'INFORMATIONAL'
-        counts[rank] = counts.get(rank, 0) + int(count)
+    status_detail = result.get('imageScanStatus') or {}
+    status = status_detail.get('status') or 'UNKNOWN'
+    scan_status(kind, status, status_detail.get('description') or 'no description', last == 'true', waited)
+    counts = finding_counts(kind, result.get('imageScanFindings') or {})
     descending = list(reversed(SEVERITY_ORDER))
     summary = ', '.join('%s=%d' % (s, counts[s]) for s in descending if counts.get(s))
-    print('Image scan findings: %s' % (summary or 'none'))
+    print('Image scan findings (%s scanning, status %s): %s' % (kind, status, summary or 'none'))
     gated = SEVERITY_ORDER[SEVERITY_ORDER.index(threshold):]
     blocking = [s for s in descending if s in gated and counts.get(s)]
     total = sum(counts[s] for s in blocking)
@@ -125,10 +195,15 @@ def scan_gate(threshold, path):
     print('Image scan gate: no findings at or above %s; passing' % threshold)
 
 
-def render_taskdef(source, container_name, output):
+def render_taskdef(source, expected_arn, container_name, output):
     task_definition = load_json(source, 'the describe-task-definition output').get('taskDefinition')
     if not isinstance(task_definition, dict):
         fail('no taskDefinition in %s' % source)
+    # The exact revision CDK registered, never the family's latest: the pipeline's own deployments
+    # register revisions in the family too, from the content of an older build.
+    if task_definition.get('taskDefinitionArn') != expected_arn:
+        fail('describe-task-definition returned %r, not the requested revision %r'
+             % (task_definition.get('taskDefinitionArn'), expected_arn))
     for field in READ_ONLY_TASK_DEFINITION_FIELDS:
         task_definition.pop(field, None)
     containers = task_definition.get('containerDefinitions') or []
@@ -156,8 +231,8 @@ def render_taskdef(source, container_name, output):
     with open(output, 'w') as handle:
         json.dump(task_definition, handle, indent=2)
         handle.write('\n')
-    print('Wrote %s (container %s -> %s, %d container(s))'
-          % (output, container_name, IMAGE_PLACEHOLDER, len(containers)))
+    print('Wrote %s from %s (container %s -> %s, %d container(s))'
+          % (output, expected_arn, container_name, IMAGE_PLACEHOLDER, len(containers)))
 
 
 def image_detail(image_uri, output):
@@ -171,8 +246,9 @@ def image_detail(image_uri, output):
 
 COMMANDS = {
     'image-digest': (image_digest, 1),
-    'scan-gate': (scan_gate, 2),
-    'render-taskdef': (render_taskdef, 3),
+    'scan-type': (scan_type, 1),
+    'scan-gate': (scan_gate, 5),
+    'render-taskdef': (render_taskdef, 4),
     'image-detail': (image_detail, 2),
 }
 
@@ -184,19 +260,79 @@ if __name__ == '__main__':
 `;
 
 /**
+ * Name of the environment variable that carries an environment's task definition ARN (with its
+ * revision), e.g. `TASK_DEFINITION_ARN_STAGING_EU` for `staging-eu`. Environment names are unique
+ * ignoring case and cannot contain underscores, so the names never collide.
+ */
+export function taskDefinitionArnVariable(environmentName: string): string {
+  return `TASK_DEFINITION_ARN_${environmentName.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Inputs of the image build that are CodeBuild environment variables rather than buildspec text. */
+export interface ImageBuildEnvironmentVariables {
+  readonly repositoryUri: string;
+  readonly repositoryName: string;
+  /**
+   * Whether an image already tagged with the commit may be reused: only when nobody but the
+   * build's role may push to the repository (so an existing tag can only be the build's own).
+   */
+  readonly reuseExistingImage: boolean;
+  /** Environment name -> ARN of the task definition revision CDK registered (a token is fine). */
+  readonly taskDefinitionArns: { [environmentName: string]: string };
+}
+
+/** The CodeBuild environment variables the buildspec expects (plain text values). */
+export function imageBuildEnvironmentVariables(inputs: ImageBuildEnvironmentVariables): { [name: string]: string } {
+  const out: { [name: string]: string } = {
+    REPOSITORY_URI: inputs.repositoryUri,
+    REPOSITORY_NAME: inputs.repositoryName,
+    REUSE_EXISTING_IMAGE: inputs.reuseExistingImage ? 'true' : 'false',
+  };
+  for (const [name, arn] of Object.entries(inputs.taskDefinitionArns)) {
+    out[taskDefinitionArnVariable(name)] = arn;
+  }
+  return out;
+}
+
+/**
+ * The buildspec of the unit tests: the commands alone, in a project of their own whose role can
+ * read the source artifact and write its own logs, nothing else (no pushes, no deploy artifacts).
+ */
+export function renderUnitTestBuildSpec(commands: string[]): { [key: string]: any } {
+  if (commands.length === 0) {
+    throw new Error('at least one unit test command is required');
+  }
+  return {
+    version: '0.2',
+    env: { shell: 'bash' },
+    phases: {
+      build: {
+        'on-failure': 'ABORT',
+        'commands': [
+          `echo "Running ${commands.length} unit test command(s)"`,
+          ...commands,
+          'echo "Unit tests passed"',
+        ],
+      },
+    },
+  };
+}
+
+/**
  * Renders the buildspec object to pass to `codebuild.BuildSpec.fromObject(...)`.
  */
 export function renderImageBuildSpec(options: ImageBuildSpecOptions): { [key: string]: any } {
   validateOptions(options);
   const tagLength = options.imageTagLength ?? DEFAULT_IMAGE_TAG_LENGTH;
   const threshold = options.scanSeverityThreshold;
-  const unitTests = options.unitTestCommands ?? [];
   const dir = DEPLOY_ARTIFACT_DIRECTORY;
+  const required = ['REPOSITORY_URI', 'REPOSITORY_NAME', 'SOURCE_REVISION', 'REUSE_EXISTING_IMAGE', 'CODEBUILD_SRC_DIR',
+    ...options.environments.map(env => taskDefinitionArnVariable(env.name))];
 
   const preBuild: string[] = [
     lines(
       'echo "Checking the build environment"',
-      'for required in REPOSITORY_URI REPOSITORY_NAME SOURCE_REVISION CODEBUILD_SRC_DIR; do',
+      `for required in ${required.join(' ')}; do`,
       '  if [ -z "${!required:-}" ]; then echo "ERROR: environment variable $required is not set" >&2; exit 1; fi',
       'done',
       'REGISTRY_HOST="${REPOSITORY_URI%%/*}"',
@@ -215,33 +351,37 @@ export function renderImageBuildSpec(options: ImageBuildSpecOptions): { [key: st
       'BUILD_WORK_DIR="$(mktemp -d)" || { echo "ERROR: mktemp failed" >&2; exit 1; }',
       'BUILD_HELPER="$BUILD_WORK_DIR/image_build_helper.py"',
       'cat > "$BUILD_HELPER" <<\'PY\'',
-      HELPER_SCRIPT.replace(/\n$/, ''),
+      // Comment lines stay in this source only: CodeBuild limits an inline buildspec to 25,600 characters.
+      HELPER_SCRIPT.replace(/^ *#.*\n/gm, '').replace(/\n$/, ''),
       'PY',
     ),
-  ];
-  if (unitTests.length > 0) {
-    preBuild.push(`echo "Running ${unitTests.length} unit test command(s) before building the image"`);
-    preBuild.push(...unitTests);
-    preBuild.push('echo "Unit tests passed"');
-  }
-  preBuild.push(
     lines(
       'cd "$CODEBUILD_SRC_DIR" || exit 1',
       'echo "Logging in to Amazon ECR registry $REGISTRY_HOST"',
       '( set -o pipefail; aws ecr get-login-password | docker login --username AWS --password-stdin "$REGISTRY_HOST" ) \\',
       '  || { echo "ERROR: docker login to $REGISTRY_HOST failed" >&2; exit 1; }',
     ),
-  );
+  ];
 
   const buildArgs = Object.entries(options.buildArgs ?? {})
     .map(([key, value]) => ` --build-arg ${shellQuote(`${key}=${value}`)}`)
     .join('');
   const build: string[] = [
     lines(
-      'echo "Checking whether $REPOSITORY_URI:$IMAGE_TAG already exists (tags are immutable)"',
+      'echo "Checking whether $REPOSITORY_URI:$IMAGE_TAG already exists"',
       'if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" > "$BUILD_WORK_DIR/existing-image.json" 2> "$BUILD_WORK_DIR/existing-image.err"; then',
-      '  IMAGE_ALREADY_PUSHED=true',
-      '  echo "Image $REPOSITORY_URI:$IMAGE_TAG already exists: reusing it, skipping docker build and push"',
+      // Reuse is safe only when the tag can be nobody else's: the repository denies pushes to every
+      // principal but this build's role (REUSE_EXISTING_IMAGE=true). Otherwise anyone allowed to push
+      // could have seeded the tag: build anyway, under a tag unique to this build.
+      '  if [ "$REUSE_EXISTING_IMAGE" = "true" ]; then',
+      '    IMAGE_ALREADY_PUSHED=true',
+      '    echo "Image $REPOSITORY_URI:$IMAGE_TAG already exists and only this build may push to the repository: reusing it, skipping docker build and push"',
+      '  else',
+      '    IMAGE_ALREADY_PUSHED=false',
+      '    BUILD_SUFFIX="-build-${CODEBUILD_BUILD_NUMBER:-$(date +%s)}"',
+      `    IMAGE_TAG="\${IMAGE_TAG:0:$((${MAX_IMAGE_TAG_LENGTH} - \${#BUILD_SUFFIX}))}$BUILD_SUFFIX"`,
+      '    echo "The tag exists, but pushes to this repository are not restricted to this build, so it may not be this build\'s image: not reusing it; building $REPOSITORY_URI:$IMAGE_TAG"',
+      '  fi',
       'elif grep -q ImageNotFoundException "$BUILD_WORK_DIR/existing-image.err"; then',
       '  IMAGE_ALREADY_PUSHED=false',
       '  echo "Image $REPOSITORY_URI:$IMAGE_TAG does not exist yet: building it"',
@@ -281,15 +421,29 @@ export function renderImageBuildSpec(options: ImageBuildSpecOptions): { [key: st
   } else {
     build.push(
       lines(
-        'echo "Waiting for the ECR image scan of $REPOSITORY_NAME@$IMAGE_DIGEST"',
-        'aws ecr wait image-scan-complete --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$IMAGE_DIGEST" \\',
-        '  || { echo "ERROR: the ECR image scan did not complete (scan FAILED, timed out, or scan on push is not enabled)" >&2; exit 1; }',
+        // Basic and enhanced (Amazon Inspector) scanning report different statuses: ask which one runs.
+        'aws ecr get-registry-scanning-configuration > "$BUILD_WORK_DIR/scanning-configuration.json" \\',
+        '  || { echo "ERROR: get-registry-scanning-configuration failed" >&2; exit 1; }',
+        'SCAN_TYPE="$(python3 "$BUILD_HELPER" scan-type "$BUILD_WORK_DIR/scanning-configuration.json")" || exit 1',
+        `echo "Image scan gate: $SCAN_TYPE registry scanning; failing on findings at or above ${threshold}"`,
       ),
       lines(
-        `echo "Image scan gate: failing on findings at or above ${threshold}"`,
-        'aws ecr describe-image-scan-findings --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$IMAGE_DIGEST" > "$BUILD_WORK_DIR/scan-findings.json" \\',
-        '  || { echo "ERROR: describe-image-scan-findings failed" >&2; exit 1; }',
-        `python3 "$BUILD_HELPER" scan-gate ${threshold} "$BUILD_WORK_DIR/scan-findings.json"`,
+        // Poll (instead of `aws ecr wait image-scan-complete`, which knows COMPLETE and FAILED only):
+        // the helper exits 0 when the findings pass, 3 while the scan is pending, 1 otherwise.
+        'SCAN_STARTED=$SECONDS',
+        'while true; do',
+        '  SCAN_WAITED=$((SECONDS - SCAN_STARTED)); SCAN_LAST=false',
+        '  [ "$SCAN_WAITED" -ge "${SCAN_WAIT_SECONDS:-900}" ] && SCAN_LAST=true',
+        '  if ! aws ecr describe-image-scan-findings --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$IMAGE_DIGEST" > "$BUILD_WORK_DIR/scan-findings.json" 2> "$BUILD_WORK_DIR/scan-findings.err"; then',
+        '    grep -q ScanNotFoundException "$BUILD_WORK_DIR/scan-findings.err" \\',
+        '      || { cat "$BUILD_WORK_DIR/scan-findings.err" >&2; echo "ERROR: describe-image-scan-findings failed" >&2; exit 1; }',
+        '    echo \'{"imageScanStatus":{"status":"NOT_FOUND","description":"ScanNotFoundException"}}\' > "$BUILD_WORK_DIR/scan-findings.json"',
+        '  fi',
+        `  python3 "$BUILD_HELPER" scan-gate "$SCAN_TYPE" ${threshold} "$BUILD_WORK_DIR/scan-findings.json" "$SCAN_LAST" "$SCAN_WAITED"; SCAN_RESULT=$?`,
+        '  [ "$SCAN_RESULT" -ne 3 ] && break',
+        '  sleep "${SCAN_POLL_SECONDS:-15}"',
+        'done',
+        '[ "$SCAN_RESULT" -eq 0 ] || exit 1',
       ),
     );
   }
@@ -304,19 +458,23 @@ export function renderImageBuildSpec(options: ImageBuildSpecOptions): { [key: st
       `python3 "$BUILD_HELPER" image-detail "$REPOSITORY_URI@$IMAGE_DIGEST" ${dir}/imageDetail.json`,
     ),
   ];
+  // One loop over "<environment>:<container>" pairs rather than commands per environment: CodeBuild
+  // limits an inline buildspec to 25,600 characters. The task definition ARN names the exact
+  // revision CDK registered (the family alone would name the latest ACTIVE revision, which may be
+  // one the pipeline registered from an older build's content); its variable name is
+  // taskDefinitionArnVariable(<environment>).
+  postBuild.push(lines(
+    `for target in ${options.environments.map(env => shellQuote(`${env.name}:${env.containerName}`)).join(' ')}; do`,
+    '  name="${target%%:*}"; variable="TASK_DEFINITION_ARN_${name^^}"; variable="${variable//-/_}"',
+    '  source="$BUILD_WORK_DIR/describe-task-definition-$name.json"',
+    '  aws ecs describe-task-definition --task-definition "${!variable}" > "$source" \\',
+    '    || { echo "ERROR: [$name] describe-task-definition ${!variable} failed" >&2; exit 1; }',
+    `  python3 "$BUILD_HELPER" render-taskdef "$source" "\${!variable}" "\${target#*:}" "${dir}/taskdef-$name.json" || exit 1`,
+    'done',
+  ));
   for (const env of options.environments) {
-    const source = `"$BUILD_WORK_DIR/describe-task-definition-${env.name}.json"`;
-    const taskdefFile = `${dir}/taskdef-${env.name}.json`;
     const appspecFile = `${dir}/appspec-${env.name}.yaml`;
-    // One command per artifact, kept short: CodeBuild limits an inline buildspec to 25,600 characters.
-    postBuild.push(
-      lines(
-        `aws ecs describe-task-definition --task-definition ${shellQuote(env.taskDefinitionFamily)} > ${source} \\`,
-        `  || { echo ${shellQuote(`ERROR: [${env.name}] describe-task-definition failed`)} >&2; exit 1; }`,
-        `python3 "$BUILD_HELPER" render-taskdef ${source} ${shellQuote(env.containerName)} ${taskdefFile}`,
-      ),
-      `printf '%s\\n' ${shellQuote(renderAppSpec(env))} > ${appspecFile} && echo ${shellQuote(`Wrote ${appspecFile}`)}`,
-    );
+    postBuild.push(`printf '%s\\n' ${shellQuote(renderAppSpec(env))} > ${appspecFile} && echo ${shellQuote(`Wrote ${appspecFile}`)}`);
   }
   postBuild.push(lines('echo "Deploy artifacts for image $REPOSITORY_URI@$IMAGE_DIGEST:"', `ls -l ${dir}`));
 
@@ -395,9 +553,6 @@ function validateOptions(options: ImageBuildSpecOptions): void {
       throw new Error(`duplicate environment name '${env.name}'`);
     }
     seen.add(env.name.toLowerCase());
-    if (!env.taskDefinitionFamily) {
-      throw new Error(`[${env.name}] taskDefinitionFamily must not be empty`);
-    }
     if (!env.containerName) {
       throw new Error(`[${env.name}] containerName must not be empty`);
     }

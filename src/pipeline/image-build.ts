@@ -1,11 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { renderImageBuildSpec } from './image-build-spec';
+import { imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
 import { validateImageBuildOptions } from '../private/build-options';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from '../private/nag';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
@@ -47,15 +47,21 @@ export interface ImageBuildOptions {
   readonly buildArgs?: { [key: string]: string };
 
   /**
-   * Shell commands that run the unit tests before the image is built; a failing command fails
-   * the build. They run in the CodeBuild standard image, in the repository root.
+   * Shell commands that run the unit tests; a failing command fails the build. They run in a
+   * CodeBuild project of their own (the standard image, unprivileged, in the repository root)
+   * whose role may only read the source artifact and write its own logs and reports: third-party
+   * test dependencies never run with the image build's right to push images or write the deploy
+   * artifacts. `EcsCiCdPipeline` runs them before the image build, in the same stage.
    * @default - no unit tests
    */
   readonly unitTestCommands?: string[];
 
   /**
    * Lowest severity of ECR scan findings that fails the build (the image is pushed, but never
-   * deployed). `ScanSeverity.NONE` disables the gate.
+   * deployed). Works with basic scanning (OS packages only) and registry-level enhanced scanning
+   * (Amazon Inspector). Where the scan cannot judge the image (e.g. `FROM scratch` under basic
+   * scanning, Inspector's FINDINGS_UNAVAILABLE or SCAN_ELIGIBILITY_EXPIRED, no scan within 15
+   * minutes) the build fails and says why. `ScanSeverity.NONE` disables the gate.
    * @default ScanSeverity.CRITICAL
    */
   readonly scanSeverityThreshold?: ScanSeverity;
@@ -75,8 +81,19 @@ export interface ImageBuildOptions {
 
 /** Properties of an {@link ImageBuild}. */
 export interface ImageBuildProps extends ImageBuildOptions {
-  /** Repository the image is pushed to. Tags should be immutable; the build reuses an existing tag. */
+  /** Repository the image is pushed to. Tags should be immutable. */
   readonly repository: ecr.IRepository;
+
+  /**
+   * Deny pushes to `repository` (`ecr:PutImage` and the layer uploads) to every principal but this
+   * build's role, with a statement in the repository's resource policy, so that any image in the
+   * repository is one this build pushed. Only then does a build reuse an image already tagged with
+   * its commit; otherwise it builds again under a tag unique to the build. Needs a repository whose
+   * policy this stack manages (an `ecr.Repository` created in the same stack). Any other role that
+   * must push or tag images in the repository has to be added to the statement's exceptions.
+   * @default false
+   */
+  readonly restrictRepositoryPushes?: boolean;
 
   /** The environments the build renders `taskdef-<name>.json` and `appspec-<name>.yaml` for, in order. */
   readonly environments: BlueGreenFargateService[];
@@ -97,19 +114,28 @@ export interface ImageBuildProps extends ImageBuildOptions {
 /**
  * The CodeBuild project that builds the image once and prepares every environment's deployment.
  *
- * Its buildspec runs the unit tests, builds the Dockerfile with the local Docker layer cache, tags
- * the image with the short commit id and pushes it (reusing the image when the tag already exists),
- * waits for the ECR scan and fails on findings at or above the threshold, then writes the deploy
- * artifact: `imageDetail.json` (`ImageURI` = `repository@sha256:…`, so every environment deploys
- * the same digest) and, per environment, `taskdef-<name>.json` rendered from the latest ACTIVE
- * revision of that environment's task definition family (read-only fields stripped, the app image
- * replaced by `<IMAGE1_NAME>`) and `appspec-<name>.yaml`.
+ * Its buildspec builds the Dockerfile with the local Docker layer cache, tags the image with the
+ * full commit id and pushes it (reusing the image when the tag already exists and
+ * `restrictRepositoryPushes` proves it is the build's own), waits for the ECR scan (basic or
+ * enhanced) and fails on findings at or above the threshold, then writes the deploy artifact:
+ * `imageDetail.json` (`ImageURI` = `repository@sha256:…`, so every environment deploys the same
+ * digest) and, per environment, `taskdef-<name>.json` rendered from the task definition revision
+ * CDK registered for that environment (read-only fields stripped, the app image replaced by
+ * `<IMAGE1_NAME>`) and `appspec-<name>.yaml`.
  *
- * The CodeBuild action that runs it must set `SOURCE_REVISION` (commit id or S3 ETag).
+ * The CodeBuild action that runs `project` must set `SOURCE_REVISION` (commit id or S3 ETag).
+ * With `unitTestCommands`, `unitTests` is a second project: run it before `project`, on the
+ * source artifact, without outputs.
  */
 export class ImageBuild extends Construct {
-  /** The CodeBuild project. */
+  /** The CodeBuild project that builds, pushes and scans the image and renders the deploy artifacts. */
   public readonly project: codebuild.PipelineProject;
+  /**
+   * The CodeBuild project that runs `unitTestCommands`, with no grants beyond reading its input
+   * artifact and writing its own logs and reports.
+   * @default - undefined without `unitTestCommands`
+   */
+  public readonly unitTests?: codebuild.PipelineProject;
   /** The repository the image is pushed to. */
   public readonly repository: ecr.IRepository;
 
@@ -122,59 +148,122 @@ export class ImageBuild extends Construct {
     if (props.environments.length === 0) {
       throw new Error('environments (0) must list at least one BlueGreenFargateService');
     }
+    const restrictPushes = props.restrictRepositoryPushes ?? false;
+    if (restrictPushes && !(props.repository instanceof ecr.Repository && Stack.of(props.repository) === Stack.of(this))) {
+      throw new Error(`restrictRepositoryPushes (true) needs a repository created in this stack (ecr.Repository), whose policy the stack manages; got ${props.repository.node.path}`);
+    }
 
     const buildSpec = renderImageBuildSpec({
-      unitTestCommands: props.unitTestCommands,
       dockerfile,
       buildDirectory,
       buildArgs: props.buildArgs,
       scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
       environments: props.environments.map(env => ({
         name: env.environmentName,
-        taskDefinitionFamily: env.taskDefinition.family,
         containerName: env.containerName,
         containerPort: env.containerPort,
         hooks: env.appSpecHooks,
         capacityProviderStrategy: env.capacityProviderStrategies,
       })),
     });
-    checkInlineBuildSpecSize(buildSpec, props.environments.length);
+    checkInlineBuildSpecSize(buildSpec, `environments (${props.environments.length}) make the image build's buildspec`,
+      'use fewer environments or fewer/shorter buildArgs');
     const arm = props.cpuArchitecture === ecs.CpuArchitecture.ARM64;
+    const buildImage = arm ? codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 : codebuild.LinuxBuildImage.STANDARD_7_0;
+    const computeType = props.buildComputeType ?? codebuild.ComputeType.SMALL;
+    const timeout = props.buildTimeout ?? Duration.minutes(60);
+    const variables = imageBuildEnvironmentVariables({
+      repositoryUri: props.repository.repositoryUri,
+      repositoryName: props.repository.repositoryName,
+      reuseExistingImage: restrictPushes,
+      // Ref of AWS::ECS::TaskDefinition is the ARN with the revision CloudFormation registered.
+      taskDefinitionArns: Object.fromEntries(props.environments.map(env => [env.environmentName, env.taskDefinition.taskDefinitionArn])),
+    });
     this.project = new codebuild.PipelineProject(this, 'Project', {
       // CodeBuild descriptions are limited to 255 characters.
       description: truncate(`Builds ${dockerfile}, gates on the ECR scan and renders the deploy artifacts of ${props.environments.map(e => e.environmentName).join(', ')}`, 255),
       environment: {
-        buildImage: arm ? codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 : codebuild.LinuxBuildImage.STANDARD_7_0,
-        computeType: props.buildComputeType ?? codebuild.ComputeType.SMALL,
+        buildImage,
+        computeType,
         // Docker-in-Docker needs a privileged build container.
         privileged: true,
       },
       cache: codebuild.Cache.local(codebuild.LocalCacheMode.DOCKER_LAYER),
-      timeout: props.buildTimeout ?? Duration.minutes(60),
+      timeout,
       encryptionKey: props.encryptionKey,
-      environmentVariables: {
-        REPOSITORY_URI: { value: props.repository.repositoryUri },
-        REPOSITORY_NAME: { value: props.repository.repositoryName },
-      },
+      environmentVariables: Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, { value }])),
       buildSpec: codebuild.BuildSpec.fromObject(buildSpec),
     });
+
+    const unitTestCommands = props.unitTestCommands ?? [];
+    if (unitTestCommands.length > 0) {
+      const unitTestSpec = renderUnitTestBuildSpec(unitTestCommands);
+      checkInlineBuildSpecSize(unitTestSpec, 'unitTestCommands make the unit tests\' buildspec', 'use fewer/shorter unitTestCommands (e.g. a script in the repository)');
+      // No privileged mode, no VPC, no grants: the pipeline action adds read access to its input only.
+      this.unitTests = new codebuild.PipelineProject(this, 'UnitTests', {
+        description: truncate(`Runs the unit tests of ${dockerfile}'s service before the image is built`, 255),
+        environment: { buildImage, computeType },
+        timeout,
+        encryptionKey: props.encryptionKey,
+        buildSpec: codebuild.BuildSpec.fromObject(unitTestSpec),
+      });
+      acknowledgeWildcards(this.unitTests.role!,
+        'The unit tests only read the pipeline\'s source artifact (<bucket>/*, s3:GetObject*, kms decrypt) and write the project\'s own '
+        + 'log group and report groups, all granted by aws-cdk-lib.',
+        [...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
+    }
 
     // Least privilege: push/pull and read scan results on this one repository only.
     props.repository.grantPullPush(this.project);
     props.repository.grant(this.project, 'ecr:DescribeImages', 'ecr:DescribeImageScanFindings');
-    // ecs:DescribeTaskDefinition supports no resource-level permissions: '*' is the only valid resource.
+    // ecs:DescribeTaskDefinition lists no resource type in the Service Authorization Reference
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html;
+    // resource-level permissions for task definitions are still a request: aws/containers-roadmap#929):
+    // '*' is the only valid resource, even though the build names exact revisions.
     this.project.addToRolePolicy(new iam.PolicyStatement({
       actions: ['ecs:DescribeTaskDefinition'],
       resources: ['*'],
     }));
+    if ((props.scanSeverityThreshold ?? ScanSeverity.CRITICAL) !== ScanSeverity.NONE) {
+      // The scan gate asks whether the registry uses basic or enhanced scanning. A registry-level
+      // action: no resource type in the Service Authorization Reference
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html).
+      this.project.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ecr:GetRegistryScanningConfiguration'],
+        resources: ['*'],
+      }));
+    }
+
+    if (restrictPushes) {
+      // An explicit Deny in the resource policy wins over any identity policy of the account, so
+      // only the build role can create images (and tags: tagging an image is ecr:PutImage). For an
+      // assumed role, aws:PrincipalArn is the role's ARN, not the session's
+      // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+      // ecr:BatchDeleteImage stays allowed: deleting cannot forge an image, and the lifecycle policy,
+      // emptyOnDelete and operators need it.
+      props.repository.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'OnlyTheImageBuildPushes',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...PUSH_ACTIONS],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [this.project.role!.roleArn] } },
+      }));
+    } else {
+      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:repositoryPushesUnrestricted',
+        `repository: pushes to ${props.repository.node.path} cannot be restricted to the image build by this construct (it did not create the repository), `
+        + 'so anyone allowed to push can seed images there. The build never reuses an existing tag in it; restrict pushes in the repository\'s own policy.');
+    }
 
     acknowledge(this.project, 'AwsSolutions-CB3', 'Privileged mode is required to run the Docker daemon that builds the image.');
     acknowledgeWildcards(this.project.role!,
-      'ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition support no resource-level permissions (Resource::*); '
+      'ecr:GetAuthorizationToken, ecr:GetRegistryScanningConfiguration and ecs:DescribeTaskDefinition support no resource-level permissions (Resource::*); '
       + 'the log group, report group, artifact bucket objects and key actions are this project\'s own, granted by aws-cdk-lib.',
       ['Resource::\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
   }
 }
+
+/** The ECR actions that create images, layers or tags: denied to all but the build role with `restrictRepositoryPushes`. */
+const PUSH_ACTIONS = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
@@ -187,10 +276,9 @@ const MAX_INLINE_BUILDSPEC = 25_600;
  * Fails at synth when the buildspec would exceed CodeBuild's inline limit once CloudFormation has
  * resolved its tokens (family names, function ARNs: counted at 128 characters each).
  */
-function checkInlineBuildSpecSize(buildSpec: object, environments: number): void {
+function checkInlineBuildSpecSize(buildSpec: object, what: string, remedy: string): void {
   const estimate = JSON.stringify(buildSpec, undefined, 2).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(128)).length;
   if (estimate > MAX_INLINE_BUILDSPEC) {
-    throw new Error(`environments (${environments}) make the image build's buildspec about ${estimate} characters once deployed; `
-      + `CodeBuild accepts at most ${MAX_INLINE_BUILDSPEC} inline: use fewer environments or fewer/shorter unitTestCommands and buildArgs`);
+    throw new Error(`${what} about ${estimate} characters once deployed; CodeBuild accepts at most ${MAX_INLINE_BUILDSPEC} inline: ${remedy}`);
   }
 }
