@@ -1213,6 +1213,8 @@ describe('EcsCiCdPipeline integration tests reach the production listener', () =
     }
   });
 });
+
+// ---------------------------------------------------------------------------
 // Build and deploy roles: unit tests without the build's grants, PassRole per environment
 // ---------------------------------------------------------------------------
 
@@ -1221,7 +1223,7 @@ describe('unit tests run in their own action, without the image build\'s grants'
   beforeAll(() => {
     // GIVEN unit test commands
     // WHEN the pipeline is synthesized
-    s = synth({ unitTestCommands: ['npm ci', 'npm test'], environments: [{ name: 'dev' }, { name: 'prod' }] });
+    s = synth({ unitTestCommands: ['npm ci', 'npm test'], environments: [{ name: 'dev' }, { name: 'prod', production: true }] });
   });
 
   it('runs UnitTests (runOrder 1, no outputs) before BuildScanAndRender (runOrder 2) in the Build stage', () => {
