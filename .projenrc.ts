@@ -97,10 +97,14 @@ project.testTask.prependSpawn(bundle);
 project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
 
 // The tablet (.jsii.tabl.json) ships in the tarball next to .jsii: jsii-docgen (Construct Hub) and
-// jsii-pacmak reuse its translations (jsii-rosetta README, "Extract").
+// jsii-pacmak reuse its translations (jsii-rosetta README, "Extract"). The second step puts the Python
+// binding's names into it where jsii-rosetta's snake_case differs (memoryLimitMiB: see the script).
 const rosetta = project.addTask('rosetta', {
-  description: 'Compile every README example with jsii-rosetta (strict: a broken snippet fails the build)',
-  exec: 'jsii-rosetta extract --strict .jsii',
+  description: 'Compile every README example with jsii-rosetta (strict: a broken snippet fails the build) and fix Python names in the tablet',
+  steps: [
+    { exec: 'jsii-rosetta extract --strict .jsii' },
+    { exec: 'ts-node --project tsconfig.dev.json scripts/rosetta-python-names.ts .jsii.tabl.json' },
+  ],
 });
 project.postCompileTask.spawn(rosetta);
 
