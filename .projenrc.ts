@@ -8,6 +8,7 @@ import { awscdk, DependencyType, javascript } from 'projen';
  */
 const CDK_MIN_VERSION = '2.236.0';
 const CDK_DEV_VERSION = '2.257.0';
+const GO_MOD_FLOORS = 'ts-node --project tsconfig.dev.json scripts/go-mod-floors.ts';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-ecs-cicd-pipeline',
@@ -114,6 +115,7 @@ const codegen = project.addTask('package:codegen', {
   steps: [
     { exec: 'rm -rf dist/codegen' },
     { exec: 'jsii-pacmak --code-only --targets python,java,dotnet,go --outdir dist/codegen' },
+    { exec: GO_MOD_FLOORS + ' dist/codegen/go' },
     { exec: 'python3 -m compileall -q dist/codegen/python' },
   ],
 });
@@ -124,6 +126,8 @@ packageJs.prependSpawn(rosetta);
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);
 project.packageTask.spawn(codegen);
+// Go: the same floors as every other language (see scripts/go-mod-floors.ts).
+project.tasks.tryFind('package:go')!.exec(GO_MOD_FLOORS + ' dist/go');
 
 // Checks of the built package, as a user or Construct Hub gets it: the tarball's file list, the
 // tablet, and the Python translation of every example against the generated Python binding. They
