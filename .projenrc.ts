@@ -8,6 +8,7 @@ import { awscdk, DependencyType, javascript } from 'projen';
  */
 const CDK_MIN_VERSION = '2.236.0';
 const CDK_DEV_VERSION = '2.257.0';
+const GO_MOD_FLOORS = 'ts-node --project tsconfig.dev.json scripts/go-mod-floors.ts';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-ecs-cicd-pipeline',
@@ -59,19 +60,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   githubOptions: { mergify: false },
   gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', 'validation-report.json', '/bench-results/', '.tmp/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/rosetta/', '/.ci/', '/bench/', 'cdk.out/', '/test/'] },
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench'], tsconfigPath: './tsconfig.dev.json' },
+  // The tarball holds the library only (test/package/tarball.test.ts lists it), with the examples'
+  // tablet (.jsii.tabl.json, from the rosetta task) and their fixture (rosetta/): a jsii-rosetta that
+  // cannot reuse the tablet compiles the examples again from the fixture (Construct Hub does this).
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/.ci/', '/bench/', '/scripts/', 'cdk.out/', '/test/', '/.tmp/'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'scripts'], tsconfigPath: './tsconfig.dev.json' },
   jestOptions: {
     // Snapshots are written on purpose (npx jest -u), never by a test run or CI.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testTimeout: 120_000,
+      // test/package/ checks the built package (tarball, tablet, bindings): `npm run test:package`.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package/'],
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
     },
   },
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'bench/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    include: ['examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     compilerOptions: {},
   },
 });
@@ -91,9 +97,15 @@ project.testTask.prependSpawn(bundle);
 // README examples must compile in every language: rosetta runs strict (a broken snippet fails the build).
 project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
 
+// The tablet (.jsii.tabl.json) ships in the tarball next to .jsii: jsii-docgen (Construct Hub) and
+// jsii-pacmak reuse its translations (jsii-rosetta README, "Extract"). The second step puts the Python
+// binding's names into it where jsii-rosetta's snake_case differs (memoryLimitMiB: see the script).
 const rosetta = project.addTask('rosetta', {
-  description: 'Compile every README example with jsii-rosetta (strict: a broken snippet fails the build)',
-  exec: 'jsii-rosetta extract --strict .jsii',
+  description: 'Compile every README example with jsii-rosetta (strict: a broken snippet fails the build) and fix Python names in the tablet',
+  steps: [
+    { exec: 'jsii-rosetta extract --strict .jsii' },
+    { exec: 'ts-node --project tsconfig.dev.json scripts/rosetta-python-names.ts .jsii.tabl.json' },
+  ],
 });
 project.postCompileTask.spawn(rosetta);
 
@@ -103,12 +115,29 @@ const codegen = project.addTask('package:codegen', {
   steps: [
     { exec: 'rm -rf dist/codegen' },
     { exec: 'jsii-pacmak --code-only --targets python,java,dotnet,go --outdir dist/codegen' },
+    { exec: GO_MOD_FLOORS + ' dist/codegen/go' },
     { exec: 'python3 -m compileall -q dist/codegen/python' },
   ],
 });
+// The tarball always carries a tablet made from the .jsii it ships (about 5 s when nothing changed),
+// even when package:js runs right after compile.
+const packageJs = project.tasks.tryFind('package:js')!;
+packageJs.prependSpawn(rosetta);
 project.packageTask.reset();
-project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+project.packageTask.spawn(packageJs);
 project.packageTask.spawn(codegen);
+// Go: the same floors as every other language (see scripts/go-mod-floors.ts).
+project.tasks.tryFind('package:go')!.exec(GO_MOD_FLOORS + ' dist/go');
+
+// Checks of the built package, as a user or Construct Hub gets it: the tarball's file list, the
+// tablet, and the Python translation of every example against the generated Python binding. They
+// need the compiled assembly (.jsii, lib/), so they run after the build (.ci/run), not in `npm test`,
+// which stays fast and passes on a fresh clone.
+project.addTask('test:package', {
+  description: 'Check the packed tarball and the Python translations of every example (run after the build)',
+  receiveArgs: true,
+  exec: 'jest --ci --coverage=false --reporters=default --testPathIgnorePatterns=/node_modules/ --testPathPatterns=test/package/ $@',
+});
 
 // Example app: synthesize without credentials and summarise it.
 const example = project.addTask('example', {

@@ -1,0 +1,68 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { pack, Packed, ROOT, typescriptBlocks } from './packed';
+
+/** Every file below `dir`, relative to it. */
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? walk(full).map((f) => path.join(e.name, f)) : [e.name];
+  });
+}
+
+/**
+ * The tarball's expected contents: these files, plus the compiled JavaScript and declarations of
+ * every source file and the bundle of every Lambda handler (derived from src/, so adding a source
+ * file needs no change here, while anything else that slips into the tarball fails).
+ */
+const FIXED_FILES = [
+  '.jsii', // the assembly
+  '.jsii.tabl.json', // README/API example translations for Construct Hub and the bindings
+  'API.md',
+  'LICENSE',
+  'README.md',
+  'package.json',
+  'rosetta/default.ts-fixture', // lets a newer jsii-rosetta re-translate the examples so they compile
+];
+
+function expectedFiles(): string[] {
+  const sources = walk(path.join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const lib = sources.flatMap((f) => [`lib/${f.replace(/\.ts$/, '.js')}`, `lib/${f.replace(/\.ts$/, '.d.ts')}`]);
+  const assets = sources.filter((f) => f.endsWith('.lambda.ts')).map((f) => `assets/${f.replace(/\.ts$/, '')}/index.js`);
+  return [...FIXED_FILES, ...lib, ...assets].map((f) => f.split(path.sep).join('/')).sort();
+}
+
+describe('the npm tarball', () => {
+  let packed: Packed;
+  beforeAll(() => {
+    packed = pack();
+  });
+
+  test('holds exactly the library: assembly, tablet, fixture, docs, lib/ and the bundled handlers', () => {
+    expect(packed.files).toEqual(expectedFiles());
+  });
+
+  test('holds no scripts, tests, examples, benchmarks, CI or TypeScript sources', () => {
+    const stray = packed.files.filter((f) => /^(scripts|test|examples|bench|\.ci|src|projenrc|\.projen|\.tmp|dist|cdk\.out)\//.test(f));
+    expect(stray).toEqual([]);
+  });
+
+  test('ships a tablet that translates every README example, each compiled', () => {
+    // GIVEN the tablet and the README shipped in the tarball
+    const tablet = JSON.parse(fs.readFileSync(path.join(packed.packageDir, '.jsii.tabl.json'), 'utf-8'));
+    const readme = fs.readFileSync(path.join(packed.packageDir, 'README.md'), 'utf-8');
+    const snippets = Object.values<any>(tablet.snippets);
+    const fromReadme = snippets.filter((s) => s.location?.api?.api === 'moduleReadme');
+
+    // THEN one translation per README TypeScript block, every snippet compiled (not a best guess)
+    expect(fromReadme).toHaveLength(typescriptBlocks(readme).length);
+    expect(snippets.filter((s) => !s.didCompile).map((s) => JSON.stringify(s.location))).toEqual([]);
+    for (const s of snippets) {
+      expect(Object.keys(s.translations)).toEqual(expect.arrayContaining(['python', 'java', 'csharp', 'go']));
+    }
+  });
+
+  test('ships the fixture the examples compile in, next to the assembly where jsii-rosetta looks for it', () => {
+    expect(fs.readFileSync(path.join(packed.packageDir, 'rosetta', 'default.ts-fixture'), 'utf-8')).toContain('/// here');
+  });
+});
