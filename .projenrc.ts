@@ -59,7 +59,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   githubOptions: { mergify: false },
   gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', 'validation-report.json', '/bench-results/', '.tmp/'],
-  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/rosetta/', '/.ci/', '/bench/', 'cdk.out/', '/test/'] },
+  npmIgnoreOptions: { ignorePatterns: ['/examples/', '/rosetta/', '/.ci/', '/bench/', 'cdk.out/', '/test/', '/.tmp/', '/scripts/compat/'] },
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench'], tsconfigPath: './tsconfig.dev.json' },
   jestOptions: {
     // Snapshots are written on purpose (npx jest -u), never by a test run or CI.
@@ -133,6 +133,18 @@ project.addTask('integ:update', {
   receiveArgs: true,
   exec: 'integ-runner --language typescript --directory test --dry-run --update-on-failed --force $@',
   env: { CDK_DISABLE_VERSION_CHECK: '1' },
+});
+
+// Compatibility matrix: the packed library in throwaway consumer apps across the peer range and both
+// cdk-nag lines (versions pinned in scripts/compat/versions.json; README, Versions).
+// projen's own `compat` (jsii-diff against the published release) moves to `compat:api`.
+const apiCompat = project.tasks.tryFind('compat')!;
+project.removeTask('compat');
+project.addTask('compat:api', { description: apiCompat.description, steps: [...apiCompat.steps] });
+project.addTask('compat', {
+  description: 'Pack the library and prove it in fresh consumer apps: aws-cdk-lib x cdk-nag matrix, cdk-nag, cfn-lint, tsc --strict',
+  receiveArgs: true,
+  exec: 'bash scripts/compat/run.sh $@',
 });
 
 project.addTask('bench', {
