@@ -6,18 +6,21 @@
 #   - synthesizes the example pipeline (3 environments, integration tests, notification and approval
 #     e-mails, one HTTPS environment) and a standalone BlueGreenFargateService, each env-agnostic and
 #     with env: { account, region }, under cdk-nag AwsSolutions (2.x: Aspect; 3.x: Validations plugin);
-#   - requires 0 unsuppressed errors and 0 warnings there, and > 0 errors on a known-bad stack (so a
-#     harness that checks nothing cannot pass);
+#   - requires 0 unsuppressed errors and 0 warnings there, > 0 errors on a known-bad stack (so a
+#     harness that checks nothing cannot pass) and exactly one finding for a wildcard the library
+#     did not grant (so an acknowledgement cannot hide it);
 #   - runs cfn-lint on every template (errors fail, warnings are reported).
 # Prints the matrix and exits non-zero on any failure. Cells run one after the other and share the
 # npm cache. Usage: scripts/compat/run.sh [--no-build] [cell ...]
+# (--no-build or COMPAT_NO_BUILD=1: pack what the last build left in lib/ and assets/, as CI does
+# right after `projen build`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 export CI=true JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 CDK_DISABLE_VERSION_CHECK=1
 export NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false NPM_CONFIG_UPDATE_NOTIFIER=false
 
-build=1
+build=$([ "${COMPAT_NO_BUILD:-}" = 1 ] && echo 0 || echo 1)
 cells=()
 for arg in "$@"; do
   case "$arg" in
@@ -121,15 +124,21 @@ for cell in "${cells[@]}"; do
     if ! [[ "$bad_errors" =~ ^[0-9]+$ ]] || [ "$bad_errors" -eq 0 ]; then
       status=FAIL; notes+=("known-bad stack not reported: the harness checks nothing")
     fi
+    # An acknowledgement must not hide a wildcard nobody acknowledged: exactly that one finding.
+    wild=$(node -e 'const r=require(process.argv[1]).results.find(x=>x.case==="new-wildcard"); console.log(r.findings.map(f=>f.level+" "+f.rule).join(","))' "$results")
+    row+=("$(node -e 'const r=require(process.argv[1]).results.find(x=>x.case==="new-wildcard"); console.log(r.errors + "/" + r.warnings)' "$results")")
+    if [ "$wild" != 'error AwsSolutions-IAM5[Resource::arn:aws:s3:::shop-assets/*]' ]; then
+      status=FAIL; notes+=("new wildcard: expected exactly error AwsSolutions-IAM5[Resource::arn:aws:s3:::shop-assets/*], got '${wild:-nothing}'")
+    fi
     # Every finding, for the log.
-    node -e 'for (const r of require(process.argv[1]).results) if (r.case !== "known-bad") for (const f of r.findings) console.log(`    ${r.case} ${f.level} ${f.rule} ${f.path}`)' "$results"
+    node -e 'for (const r of require(process.argv[1]).results) if (!["known-bad", "new-wildcard"].includes(r.case)) for (const f of r.findings) console.log(`    ${r.case} ${f.level} ${f.rule} ${f.path}`)' "$results"
   else
-    row+=("-" "-" "-" "-" "-")
+    row+=("-" "-" "-" "-" "-" "-")
   fi
 
   lint_errors=0
   lint_warnings=0
-  templates=$(cd "$dir" && find cdk.out -name '*.template.json' -not -path '*known-bad*' 2>/dev/null | sort || true)
+  templates=$(cd "$dir" && find cdk.out -name '*.template.json' -not -path '*known-bad*' -not -path '*new-wildcard*' 2>/dev/null | sort || true)
   for t in $templates; do
     out=$(cd "$dir" && cfn-lint --format parseable -- "$t" || true)
     e=$(grep -c ':E[0-9]\{4\}:' <<<"$out" || true)
@@ -148,8 +157,8 @@ for cell in "${cells[@]}"; do
 done
 
 echo
-echo "=== compatibility matrix (unsuppressed AwsSolutions errors/warnings; known-bad must be > 0 errors)"
-header="cell|aws-cdk-lib|cdk-nag|pipeline|pipeline env|service|service env|known-bad|cfn-lint (templates: E/W)|tsc --strict|time|result"
+echo "=== compatibility matrix (unsuppressed AwsSolutions errors/warnings; known-bad must be > 0 errors, new wildcard exactly 1 IAM5 error)"
+header="cell|aws-cdk-lib|cdk-nag|pipeline|pipeline env|service|service env|known-bad|new wildcard|cfn-lint (templates: E/W)|tsc --strict|time|result"
 {
   echo "$header"
   printf '%s\n' "${table[@]}"

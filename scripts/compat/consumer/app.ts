@@ -59,6 +59,18 @@ export class ServiceStack extends Stack {
   }
 }
 
+/**
+ * A grant the library did not make: one object-level wildcard on the task role, whose acknowledgement
+ * covers only `Resource::*` (X-Ray). cdk-nag must report exactly this one finding in every toolchain.
+ */
+export class NewWildcardStack extends Stack {
+  constructor(scope: App, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const service = new BlueGreenFargateService(this, 'Service', { environmentName: 'dev' });
+    service.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::shop-assets/*'] }));
+  }
+}
+
 /** What cdk-nag must report in every toolchain: an unencrypted, unlogged bucket and a wildcard policy. */
 export class KnownBadStack extends Stack {
   constructor(scope: App, id: string, props?: StackProps) {
@@ -76,4 +88,5 @@ export const CASES: Record<string, (app: App) => Stack> = {
   'service': app => new ServiceStack(app, 'Service'),
   'service-env': app => new ServiceStack(app, 'ServiceEnv', { env: ENV }),
   'known-bad': app => new KnownBadStack(app, 'KnownBad', { env: ENV }),
+  'new-wildcard': app => new NewWildcardStack(app, 'NewWildcard', { env: ENV }),
 };
