@@ -1,6 +1,6 @@
 import * as cdk from 'aws-cdk-lib';
 import { CfnResource, Stack, Token } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { IConstruct } from 'constructs';
 
 /**
  * cdk-nag acknowledgements, written so that both cdk-nag lines honour them:
@@ -34,32 +34,30 @@ interface ValidationsApi {
 
 let detected: { api?: ValidationsApi } | undefined;
 
-/**
- * aws-cdk-lib's `Validations` class when the running aws-cdk-lib has it and it records a granular
- * id (`Rule[Resource::arn:<AWS::Partition>:...]`) intact: 2.257.0 has `Validations` but splits such
- * an id at its first `::` (or throws at the second); 2.258+ parses brackets. 2.257 cannot run
- * cdk-nag 3 anyway (its validation context has no `appConstruct`, which cdk-nag 3.0.2 requires).
- */
+/** aws-cdk-lib's `Validations` class when the running aws-cdk-lib has it (2.257+), else undefined. */
 export function validationsApi(): ValidationsApi | undefined {
   if (!detected) {
-    detected = {};
-    const api = (cdk as unknown as { Validations?: ValidationsApi & { ACKNOWLEDGED_RULES_METADATA_KEY?: string } }).Validations;
-    if (typeof api?.of === 'function') {
-      const id = 'Probe-Rule[Resource::arn:<AWS::Partition>:s3:::b/*]';
-      const probe = new Construct(undefined as any, 'NagProbe');
-      try {
-        api.of(probe).acknowledge({ id, reason: 'feature detection' });
-        const keys = probe.node.metadata.filter(m => m.type === api.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap(m => Object.keys(m.data ?? {}));
-        if (keys.some(k => k.replace(/^annotation::/i, '') === id)) { detected.api = api; }
-      } catch {
-        // An aws-cdk-lib whose Validations rejects the id: only the metadata is written.
-      }
-    }
+    const api = (cdk as unknown as { Validations?: ValidationsApi }).Validations;
+    detected = { api: typeof api?.of === 'function' ? api : undefined };
   }
   return detected.api;
 }
 
-/** Replaces the detected `Validations` (tests only: the dev aws-cdk-lib 2.257 records no granular ids). */
+/**
+ * Records one cdk-nag 3 acknowledgement on `resource`. aws-cdk-lib before the release that parses
+ * brackets in ids (2.257 and 2.258 measured) rejects an id with more than one `::`, such as
+ * `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:...]` ("The '::' delimiter is reserved"): such a
+ * finding cannot be acknowledged there, and synthesis must not fail because of it.
+ */
+function recordAcknowledgement(api: ValidationsApi, resource: IConstruct, id: string, reason: string): void {
+  try {
+    api.of(resource).acknowledge({ id, reason });
+  } catch {
+    // Not representable on this aws-cdk-lib (see above); cdk-nag 3 then reports the finding.
+  }
+}
+
+/** Replaces the detected `Validations` (tests only: the dev aws-cdk-lib 2.257 cannot record every granular id). */
 export function useValidationsApi(api: ValidationsApi | undefined): void {
   detected = { api };
 }
@@ -224,7 +222,7 @@ function acknowledgeDerived(api: ValidationsApi, resource: CfnResource, rule: st
       if (!done) {
         done = true;
         for (const id of matchingFindingIds(resource, rule, patterns)) {
-          api.of(resource).acknowledge({ id, reason });
+          recordAcknowledgement(api, resource, id, reason);
         }
       }
       return [];
@@ -262,13 +260,13 @@ export function acknowledge(construct: IConstruct, id: string, reason: string, c
     if (!api) { continue; }
     if (id === VALIDATION_FAILURE) {
       // cdk-nag 3 reports a rule that cannot evaluate a value under the rule's own id (nag-pack.js, applyRule's catch).
-      (appliesTo ?? []).forEach(rule => api.of(resource).acknowledge({ id: rule, reason }));
+      (appliesTo ?? []).forEach(rule => recordAcknowledgement(api, resource, rule, reason));
     } else if (!appliesTo) {
-      api.of(resource).acknowledge({ id, reason });
+      recordAcknowledgement(api, resource, id, reason);
     } else if (id === IAM4 || id === IAM5) {
       acknowledgeDerived(api, resource, id, reason, appliesTo.map(a => envPattern(resource, escapeRegex(a))));
     } else {
-      appliesTo.forEach(a => api.of(resource).acknowledge({ id: `${id}[${a}]`, reason }));
+      appliesTo.forEach(a => recordAcknowledgement(api, resource, `${id}[${a}]`, reason));
     }
   }
 }
