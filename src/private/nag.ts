@@ -29,6 +29,7 @@ interface Suppression {
 
 /** The part of aws-cdk-lib's `Validations` (>= 2.257) the helpers use. */
 interface ValidationsApi {
+  readonly ACKNOWLEDGED_RULES_METADATA_KEY?: string;
   of(scope: IConstruct): { acknowledge(...rules: Array<{ id: string; reason: string }>): void };
 }
 
@@ -44,16 +45,17 @@ export function validationsApi(): ValidationsApi | undefined {
 }
 
 /**
- * Records one cdk-nag 3 acknowledgement on `resource`. aws-cdk-lib before the release that parses
- * brackets in ids (2.257 and 2.258 measured) rejects an id with more than one `::`, such as
- * `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:...]` ("The '::' delimiter is reserved"): such a
- * finding cannot be acknowledged there, and synthesis must not fail because of it.
+ * Records one cdk-nag 3 acknowledgement on `resource`. aws-cdk-lib 2.257.0 to 2.268.x reject an id
+ * with more than one `::`, such as `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:...]` ("The '::'
+ * delimiter is reserved"); 2.269.0 parses the brackets (measured). There the entry is written the way
+ * `Validations.acknowledge` records it, under the public `Validations.ACKNOWLEDGED_RULES_METADATA_KEY`
+ * with aws-cdk-lib's `annotation::` prefix, which is what cdk-nag 3 reads (nag-pack.js, `isAcknowledged`).
  */
 function recordAcknowledgement(api: ValidationsApi, resource: IConstruct, id: string, reason: string): void {
   try {
     api.of(resource).acknowledge({ id, reason });
   } catch {
-    // Not representable on this aws-cdk-lib (see above); cdk-nag 3 then reports the finding.
+    resource.node.addMetadata(api.ACKNOWLEDGED_RULES_METADATA_KEY ?? 'aws:cdk:acknowledged-rules', { [`annotation::${id}`]: reason });
   }
 }
 

@@ -75,3 +75,6 @@ for (const r of results) {
   r.findings.forEach(f => byRule.set(`${f.level} ${f.rule.replace(/\[.*$/, '')}`, (byRule.get(`${f.level} ${f.rule.replace(/\[.*$/, '')}`) ?? 0) + 1));
   if (byRule.size) { console.log(`    ${[...byRule].map(([k, n]) => `${k} x${n}`).join(', ')}`); }
 }
+// aws-cdk-lib 2.258 reports failed validation by setting process.exitCode instead of throwing: the
+// verdict is results.json (read by run.sh), not this process's exit code.
+process.exitCode = 0;
