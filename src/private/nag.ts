@@ -9,7 +9,8 @@ import { IConstruct } from 'constructs';
  *   metadata directly keeps cdk-nag out of the library's runtime dependencies (it is the format
  *   `NagSuppressions.addResourceSuppressions` writes). Granular findings are matched by `applies_to`
  *   (exact strings or `{ regex }`).
- * - cdk-nag 3 (a policy validation plugin, aws-cdk-lib >= 2.257) ignores that metadata. It reads
+ * - cdk-nag 3 (a policy validation plugin; it runs from aws-cdk-lib 2.258, whose validation context
+ *   first carries the `appConstruct` cdk-nag 3.0.2 requires) ignores that metadata. It reads
  *   `Validations.of(construct).acknowledge({ id, reason })` from construct metadata
  *   (`Validations.ACKNOWLEDGED_RULES_METADATA_KEY`) on the resource and its ancestors, one exact id per
  *   finding (`AwsSolutions-IAM5[Resource::*]`), no regex (cdk-nag 3.0.2 `lib/nag-pack.js`,
