@@ -164,6 +164,18 @@ project.addTask('integ:update', {
   env: { CDK_DISABLE_VERSION_CHECK: '1' },
 });
 
+// Compatibility matrix: the packed library in throwaway consumer apps across the peer range and both
+// cdk-nag lines (versions pinned in scripts/compat/versions.json; README, Versions).
+// projen's own `compat` (jsii-diff against the published release) moves to `compat:api`.
+const apiCompat = project.tasks.tryFind('compat')!;
+project.removeTask('compat');
+project.addTask('compat:api', { description: apiCompat.description, steps: [...apiCompat.steps] });
+project.addTask('compat', {
+  description: 'Pack the library and prove it in fresh consumer apps: aws-cdk-lib x cdk-nag matrix, cdk-nag, cfn-lint, tsc --strict',
+  receiveArgs: true,
+  exec: 'bash scripts/compat/run.sh $@',
+});
+
 project.addTask('bench', {
   description: 'Synthesize 1, 3 and 10 environments against a hand-wired baseline and print the table',
   exec: 'ts-node --project tsconfig.dev.json bench/bench.ts',

@@ -1,44 +1,277 @@
-import { CfnResource } from 'aws-cdk-lib';
+import * as cdk from 'aws-cdk-lib';
+import { CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
- * cdk-nag suppressions are CloudFormation metadata (`cdk_nag.rules_to_suppress`) that cdk-nag
- * reads when it runs; writing the metadata directly keeps cdk-nag out of the library's runtime
- * dependencies (it is the same format `NagSuppressions.addResourceSuppressions` writes).
+ * cdk-nag acknowledgements, written so that both cdk-nag lines honour them:
+ *
+ * - cdk-nag 2 (an Aspect) reads CloudFormation metadata (`cdk_nag.rules_to_suppress`). Writing the
+ *   metadata directly keeps cdk-nag out of the library's runtime dependencies (it is the format
+ *   `NagSuppressions.addResourceSuppressions` writes). Granular findings are matched by `applies_to`
+ *   (exact strings or `{ regex }`).
+ * - cdk-nag 3 (a policy validation plugin; it runs from aws-cdk-lib 2.258, whose validation context
+ *   first carries the `appConstruct` cdk-nag 3.0.2 requires) ignores that metadata. It reads
+ *   `Validations.of(construct).acknowledge({ id, reason })` from construct metadata
+ *   (`Validations.ACKNOWLEDGED_RULES_METADATA_KEY`) on the resource and its ancestors, one exact id per
+ *   finding (`AwsSolutions-IAM5[Resource::*]`), no regex (cdk-nag 3.0.2 `lib/nag-pack.js`,
+ *   `isAcknowledged`). Its plugin runs after the templates are written
+ *   (aws-cdk-lib `core/lib/private/synthesis.js`: aspects -> prepareApp -> validateTree -> synthesizeTree
+ *   -> validateTemplates), so findings derived in a construct validation see the final policies.
+ *
+ * `Validations` is feature-detected at run time: the peer range starts at aws-cdk-lib 2.236.0, which
+ * has no such API (there only the metadata is written).
  */
+
 interface Suppression {
   readonly id: string;
   readonly reason: string;
   readonly applies_to?: Array<string | { regex: string }>;
 }
 
-function addSuppressions(construct: IConstruct, suppressions: Suppression[], children: boolean, resourceTypes?: string[]): void {
+/** The part of aws-cdk-lib's `Validations` (>= 2.257) the helpers use. */
+interface ValidationsApi {
+  readonly ACKNOWLEDGED_RULES_METADATA_KEY?: string;
+  of(scope: IConstruct): { acknowledge(...rules: Array<{ id: string; reason: string }>): void };
+}
+
+let detected: { api?: ValidationsApi } | undefined;
+
+/** aws-cdk-lib's `Validations` class when the running aws-cdk-lib has it (2.257+), else undefined. */
+export function validationsApi(): ValidationsApi | undefined {
+  if (!detected) {
+    const api = (cdk as unknown as { Validations?: ValidationsApi }).Validations;
+    detected = { api: typeof api?.of === 'function' ? api : undefined };
+  }
+  return detected.api;
+}
+
+/**
+ * Records one cdk-nag 3 acknowledgement on `resource`. aws-cdk-lib 2.257.0 to 2.268.x reject an id
+ * with more than one `::`, such as `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:...]` ("The '::'
+ * delimiter is reserved"); 2.269.0 parses the brackets (measured). There the entry is written the way
+ * `Validations.acknowledge` records it, under the public `Validations.ACKNOWLEDGED_RULES_METADATA_KEY`
+ * with aws-cdk-lib's `annotation::` prefix, which is what cdk-nag 3 reads (nag-pack.js, `isAcknowledged`).
+ */
+function recordAcknowledgement(api: ValidationsApi, resource: IConstruct, id: string, reason: string): void {
+  try {
+    api.of(resource).acknowledge({ id, reason });
+  } catch {
+    resource.node.addMetadata(api.ACKNOWLEDGED_RULES_METADATA_KEY ?? 'aws:cdk:acknowledged-rules', { [`annotation::${id}`]: reason });
+  }
+}
+
+/** Replaces the detected `Validations` (tests only: the dev aws-cdk-lib 2.257 cannot record every granular id). */
+export function useValidationsApi(api: ValidationsApi | undefined): void {
+  detected = { api };
+}
+
+const IAM5 = 'AwsSolutions-IAM5';
+const IAM4 = 'AwsSolutions-IAM4';
+/** cdk-nag 2 reports a rule that throws (e.g. on an unresolvable value) under this id; cdk-nag 3 under the rule's own id. */
+const VALIDATION_FAILURE = 'CdkNagValidationFailure';
+
+function targets(construct: IConstruct, children: boolean, resourceTypes?: string[]): CfnResource[] {
+  const found = new Set<CfnResource>();
   for (const child of children ? construct.node.findAll() : [construct]) {
     const resource = child.node.defaultChild ?? child;
     if (!(resource instanceof CfnResource)) { continue; }
     if (resourceTypes && !resourceTypes.includes(resource.cfnResourceType)) { continue; }
-    const existing: Suppression[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
-    const merged = [...new Set([...existing, ...suppressions].map(r => JSON.stringify(r)))].map(r => JSON.parse(r));
-    resource.addMetadata('cdk_nag', { rules_to_suppress: merged });
+    found.add(resource);
   }
+  return [...found];
+}
+
+function addMetadata(resource: CfnResource, suppression: Suppression): void {
+  const existing: Suppression[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
+  const merged = [...new Set([...existing, suppression].map(r => JSON.stringify(r)))].map(r => JSON.parse(r));
+  resource.addMetadata('cdk_nag', { rules_to_suppress: merged });
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+/**
+ * The pseudo parameters cdk-nag renders in a finding and the literal the stack of `scope` puts in
+ * their place: in a stack with `env: { account, region }` aws-cdk-lib writes the account and region
+ * (and, with `@aws-cdk/core:enablePartitionLiterals`, the partition) literally into ARNs it formats
+ * (`Stack.formatArn`, `Stack.partition`), in an env-agnostic stack the pseudo parameters.
+ */
+export function stackLiterals(scope: IConstruct): Record<string, string | undefined> {
+  const stack = Stack.of(scope);
+  const literal = (value: string) => (Token.isUnresolved(value) ? undefined : value);
+  return {
+    '<AWS::Partition>': literal(stack.partition),
+    '<AWS::Region>': literal(stack.region),
+    '<AWS::AccountId>': literal(stack.account),
+  };
+}
+
+/**
+ * Turns a finding pattern written against an env-agnostic stack (a regular expression using
+ * `<AWS::Region>`, `<AWS::AccountId>`, `<AWS::Partition>`) into one that also matches the finding in
+ * the stack of `scope`, where those parts may be literal (`eu-west-1`, `123456789012`).
+ */
+export function envPattern(scope: IConstruct, pattern: string): string {
+  let out = pattern;
+  for (const [pseudo, literal] of Object.entries(stackLiterals(scope))) {
+    if (literal === undefined) { continue; }
+    out = out.split(pseudo).join(`(?:${pseudo}|${escapeRegex(literal)})`);
+  }
+  return out;
+}
+
+/** `finding` with the pseudo parameters replaced by the literals of the stack of `scope` (when it has them). */
+export function envLiteral(scope: IConstruct, finding: string): string {
+  let out = finding;
+  for (const [pseudo, literal] of Object.entries(stackLiterals(scope))) {
+    if (literal !== undefined) { out = out.split(pseudo).join(literal); }
+  }
+  return out;
+}
+
+/**
+ * Flattens a resolved CloudFormation value the way cdk-nag renders it in a finding
+ * (`Fn::Join` joined, `${X}` and `Ref` as `<X>`, `Fn::GetAtt` as `<Res.Attr>`). A copy of
+ * `flattenCfnReference` in cdk-nag (`lib/utils/flatten-cfn-reference.js`, identical in 2.38.2 and
+ * 3.0.2, Apache-2.0).
+ */
+export function flattenCfnReference(reference: unknown): string {
+  const visit = (node: any): string => {
+    if (typeof node === 'undefined') { return ''; }
+    if (typeof node === 'string') { return node.replace(/\${/g, '<').replace(/}/g, '>'); }
+    if (node['Fn::Join']) {
+      const [delimiter, items] = node['Fn::Join'];
+      return items.map(visit).join(delimiter);
+    }
+    if (node['Fn::Sub']) { return visit(node['Fn::Sub']); }
+    if (node['Fn::GetAtt']) {
+      const [resource, attribute] = node['Fn::GetAtt'];
+      return `<${visit(resource)}.${visit(attribute)}>`;
+    }
+    if (node['Fn::ImportValue']) { return visit(node['Fn::ImportValue']); }
+    if (node.Ref) { return `<${visit(node.Ref)}>`; }
+    return JSON.stringify(node);
+  };
+  return visit(reference);
+}
+
+const asArray = (value: unknown): any[] => (Array.isArray(value) ? value : [value]);
+
+/** AwsSolutions-IAM5 findings of one resolved policy document (cdk-nag's `analyzePolicy`). */
+export function policyWildcardFindings(document: any): string[] {
+  const result = new Set<string>();
+  for (const statement of document?.Statement ?? []) {
+    if (statement.Effect !== 'Allow') { continue; }
+    asArray(statement.Action).filter(a => typeof a === 'string' && a.includes('*')).forEach(a => result.add(`Action::${a}`));
+    asArray(statement.Resource).map(flattenCfnReference).filter(r => r.includes('*')).forEach(r => result.add(`Resource::${r}`));
+  }
+  return [...result];
+}
+
+/**
+ * The AwsSolutions-IAM5 findings cdk-nag reports on `resource` (cdk-nag `IAMNoWildcardPermissions`):
+ * an `AWS::IAM::Policy`/`ManagedPolicy` by its document, a role/user/group by its inline policies.
+ */
+export function wildcardFindings(resource: CfnResource): string[] {
+  const stack = Stack.of(resource);
+  const props = resource as unknown as { policyDocument?: unknown; policies?: unknown };
+  if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(resource.cfnResourceType)) {
+    return policyWildcardFindings(stack.resolve(props.policyDocument));
+  }
+  if (['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(resource.cfnResourceType)) {
+    const findings = new Set<string>();
+    for (const policy of asArray(stack.resolve(props.policies) ?? [])) {
+      const resolved = stack.resolve(policy);
+      policyWildcardFindings(stack.resolve(resolved?.policyDocument)).forEach(f => findings.add(f));
+    }
+    return [...findings];
+  }
+  return [];
+}
+
+/** The AwsSolutions-IAM4 findings cdk-nag reports on a role/user/group: its AWS managed policies (cdk-nag `IAMNoManagedPolicies`). */
+export function managedPolicyFindings(resource: CfnResource): string[] {
+  if (!['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(resource.cfnResourceType)) { return []; }
+  const stack = Stack.of(resource);
+  const arns = stack.resolve((resource as unknown as { managedPolicyArns?: unknown }).managedPolicyArns);
+  if (!arns) { return []; }
+  return [...new Set(asArray(arns)
+    .map(arn => flattenCfnReference(stack.resolve(arn)))
+    .filter(arn => arn.includes(':iam::aws:'))
+    .map(arn => `Policy::${arn}`))];
+}
+
+/**
+ * The exact cdk-nag 3 ids to acknowledge on `resource` for `rule` (IAM4 or IAM5): the findings the
+ * resource has now whose text matches one of `patterns` (anchored regular expressions, already
+ * adapted to the stack with {@link envPattern}). A finding no pattern matches is left to fail.
+ */
+export function matchingFindingIds(resource: CfnResource, rule: string, patterns: string[]): string[] {
+  const findings = rule === IAM4 ? managedPolicyFindings(resource) : wildcardFindings(resource);
+  const regexes = patterns.map(p => new RegExp(`^(?:${p})$`));
+  return findings.filter(f => regexes.some(r => r.test(f))).map(f => `${rule}[${f}]`);
+}
+
+/**
+ * Acknowledges, the cdk-nag 3 way, the findings of `rule` on `resource` that match `patterns`. The
+ * findings are derived from the resolved policies when the construct tree is validated (after every
+ * grant and aspect, before cdk-nag 3's plugin runs), so they are the ids cdk-nag 3 reports.
+ */
+function acknowledgeDerived(api: ValidationsApi, resource: CfnResource, rule: string, reason: string, patterns: string[]): void {
+  let done = false;
+  resource.node.addValidation({
+    validate: () => {
+      if (!done) {
+        done = true;
+        for (const id of matchingFindingIds(resource, rule, patterns)) {
+          recordAcknowledgement(api, resource, id, reason);
+        }
+      }
+      return [];
+    },
+  });
 }
 
 /**
  * Acknowledges AwsSolutions-IAM5 (wildcard permissions) on `construct` and its children, for the
  * listed findings only. Each entry is a regular expression matched against cdk-nag's finding,
  * e.g. `Resource::\*` or `Action::s3:GetObject\*`, so a new wildcard still fails the check.
+ * Write `<AWS::Region>`, `<AWS::AccountId>` and `<AWS::Partition>` for those parts of an ARN: they
+ * also match the literal values of a stack with an explicit `env`.
  */
 export function acknowledgeWildcards(construct: IConstruct, reason: string, findings: string[]): void {
-  addSuppressions(construct, [{
-    id: 'AwsSolutions-IAM5',
-    reason,
-    applies_to: findings.map(f => ({ regex: `/^${f}$/g` })),
-  }], true, ['AWS::IAM::Policy', 'AWS::IAM::Role']);
+  const api = validationsApi();
+  for (const resource of targets(construct, true, ['AWS::IAM::Policy', 'AWS::IAM::Role'])) {
+    const patterns = findings.map(f => envPattern(resource, f));
+    addMetadata(resource, { id: IAM5, reason, applies_to: patterns.map(p => ({ regex: `/^${p}$/g` })) });
+    if (api) { acknowledgeDerived(api, resource, IAM5, reason, patterns); }
+  }
 }
 
-/** Suppresses one cdk-nag rule on `construct` (and its children when `children`), with a reason. */
+/**
+ * Suppresses one cdk-nag rule on `construct` (and its children when `children`), with a reason.
+ * `appliesTo` narrows a granular rule to exact findings (for AwsSolutions-IAM4, e.g.
+ * `Policy::arn:<AWS::Partition>:iam::aws:policy/...`); for `CdkNagValidationFailure` it names the
+ * rules whose evaluation failed.
+ */
 export function acknowledge(construct: IConstruct, id: string, reason: string, children = false, appliesTo?: string[]): void {
-  addSuppressions(construct, [{ id, reason, ...(appliesTo ? { applies_to: appliesTo } : {}) }], children);
+  const api = validationsApi();
+  for (const resource of targets(construct, children)) {
+    const exact = appliesTo && [...new Set(appliesTo.flatMap(a => [a, envLiteral(resource, a)]))];
+    addMetadata(resource, { id, reason, ...(exact ? { applies_to: exact } : {}) });
+    if (!api) { continue; }
+    if (id === VALIDATION_FAILURE) {
+      // cdk-nag 3 reports a rule that cannot evaluate a value under the rule's own id (nag-pack.js, applyRule's catch).
+      (appliesTo ?? []).forEach(rule => recordAcknowledgement(api, resource, rule, reason));
+    } else if (!appliesTo) {
+      recordAcknowledgement(api, resource, id, reason);
+    } else if (id === IAM4 || id === IAM5) {
+      acknowledgeDerived(api, resource, id, reason, appliesTo.map(a => envPattern(resource, escapeRegex(a))));
+    } else {
+      appliesTo.forEach(a => recordAcknowledgement(api, resource, `${id}[${a}]`, reason));
+    }
+  }
 }
 
 /** cdk-nag finding patterns for the object-level grants aws-cdk-lib makes on a bucket and a KMS key. */
