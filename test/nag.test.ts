@@ -53,6 +53,7 @@ function httpsPipelineStack(props?: StackProps): Stack {
       { name: 'dev', integrationTestCommands: ['curl -fsS "$SERVICE_URL/health"'] },
       {
         name: 'prod',
+        production: true,
         requireApproval: true,
         approvalEmails: ['ops@acme.example'],
         certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:123456789012:certificate/0f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f'),

@@ -37,9 +37,11 @@ export class ShopPipelineStack extends Stack {
         { name: 'staging', integrationTestCommands: ['curl -fsS "$SERVICE_URL/health"'] },
         {
           name: 'prod',
+          production: true,
           requireApproval: true,
           approvalEmails: ['ops@acme.example'],
           certificate,
+          domainName: 'shop.acme.example',
           minCapacity: 2,
           maxCapacity: 20,
           trafficShifting: TrafficShifting.canary(10, Duration.minutes(5)),
