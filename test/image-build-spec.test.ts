@@ -12,6 +12,7 @@ import {
 } from '../src/pipeline/build-contract';
 import {
   BuildSpecEnvironment,
+  checkEnvironmentVariableSizes,
   DEPLOY_ARTIFACT_DIRECTORY,
   ImageBuildSpecOptions,
   imageBuildEnvironmentVariables,
@@ -491,6 +492,23 @@ describe('renderImageBuildSpec: object shape', () => {
       imageTagLength: 128,
       ...SHARED_SETTINGS,
     });
+  });
+
+  test('variables that could exceed CodeBuild\'s 4,096 characters once deployed fail at synth, naming the cause', () => {
+    // GIVEN 20 environments: every variable fits
+    const twenty = projectVariables({ ...BASE_OPTIONS, environments: Array.from({ length: 20 }, (_, i) => ({ ...ENVIRONMENTS[0], name: `env-${i}` })) }, () => 'arn:x');
+    expect(() => checkEnvironmentVariableSizes(twenty, (v) => v)).not.toThrow();
+    // WHEN the list of 150 environments' variables is too long / THEN
+    const many = projectVariables({
+      ...BASE_OPTIONS,
+      environments: Array.from({ length: 150 }, (_, i) => ({ ...ENVIRONMENTS[0], name: `environment-${i}` })),
+    }, () => 'arn:x');
+    expect(() => checkEnvironmentVariableSizes(many, (v) => v))
+      .toThrow(/^environments \(150\) make the image build's environment variable DEPLOY_ENVIRONMENTS about \d+ characters once deployed; CodeBuild accepts at most 4096 per variable/);
+    // and a token counts as the longest ARN it may stand for (320 characters): 13 of them do not fit one variable
+    const tokens = { DEPLOY_ENVIRONMENT_DEV: 'x' };
+    const joined = { 'Fn::Join': ['', Array.from({ length: 13 }, (_, i) => ({ Ref: `Function${i}` }))] };
+    expect(() => checkEnvironmentVariableSizes(tokens, () => joined)).toThrow(/DEPLOY_ENVIRONMENT_DEV about 4183 characters/);
   });
 
   test('a missing environment variable fails the build before anything Docker', () => {

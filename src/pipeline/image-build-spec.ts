@@ -154,6 +154,49 @@ export function imageBuildEnvironmentVariables(
 }
 
 /**
+ * CodeBuild rejects an environment variable longer than this: "InvalidInputException:
+ * EnvironmentVariable should be at most 4096 characters" (observed from StartBuild,
+ * wolfeidau/buildkite-serverless-agent#35; the API reference documents no length, and no total
+ * for all variables). Counted here with the variable's name, to be safe.
+ */
+const MAX_ENVIRONMENT_VARIABLE = 4096;
+/** What a token in a variable may resolve to at most: a task definition ARN (51 + a 255-character family + revision). */
+const TOKEN_ESTIMATE = 320;
+
+/** Length of a resolved CloudFormation value once deployed, each intrinsic counted at {@link TOKEN_ESTIMATE}. */
+function deployedLength(value: unknown): number {
+  if (typeof value === 'string') { return value.length; }
+  if (typeof value === 'number') { return String(value).length; }
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'];
+  if (join) {
+    const [delimiter, items] = join;
+    return items.reduce<number>((sum, item) => sum + deployedLength(item), 0) + delimiter.length * Math.max(0, items.length - 1);
+  }
+  return TOKEN_ESTIMATE;
+}
+
+/**
+ * Fails at synth when a variable of the image build could exceed CodeBuild's limit once deployed.
+ * Each environment has a variable of its own; only the list of their names grows with the number
+ * of environments (about 30 characters each, so well over a hundred fit).
+ */
+export function checkEnvironmentVariableSizes(variables: { [name: string]: string }, resolve: (value: string) => unknown): void {
+  const environments = (variables[ENVIRONMENTS_VARIABLE] ?? '').split(' ').length;
+  for (const [name, value] of Object.entries(variables)) {
+    const length = name.length + 1 + deployedLength(resolve(value));
+    if (length > MAX_ENVIRONMENT_VARIABLE) {
+      const [cause, remedy] = name === SETTINGS_VARIABLE
+        ? ['buildArgs (with dockerfile and buildDirectory) make', 'use fewer/shorter buildArgs (e.g. defaults in the Dockerfile)']
+        : name === ENVIRONMENTS_VARIABLE
+          ? [`environments (${environments}) make`, 'use fewer environments or shorter names (or pipelines of their own)']
+          : ['the environment\'s data (task definition, hooks, capacity provider strategy) make', 'use shorter names'];
+      throw new Error(`${cause} the image build's environment variable ${name} about ${length} characters once deployed; `
+        + `CodeBuild accepts at most ${MAX_ENVIRONMENT_VARIABLE} per variable: ${remedy}`);
+    }
+  }
+}
+
+/**
  * The buildspec of the unit tests: the commands alone, in a project of their own whose role can
  * read the source artifact and write its own logs, nothing else (no pushes, no deploy artifacts).
  */

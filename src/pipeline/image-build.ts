@@ -7,8 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { IMAGE_BUILD_SCRIPTS_FOLDER, SETTINGS_VARIABLE } from './build-contract';
-import { imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
+import { IMAGE_BUILD_SCRIPTS_FOLDER } from './build-contract';
+import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
 import { validateImageBuildOptions } from '../private/build-options';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS, flattenCfnReference } from '../private/nag';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
@@ -186,7 +186,7 @@ export class ImageBuild extends Construct {
         capacityProviderStrategy: env.capacityProviderStrategies,
       })),
     }, (value) => Stack.of(this).toJsonString(value));
-    checkEnvironmentVariableSizes(this, variables);
+    checkEnvironmentVariableSizes(variables, (value) => Stack.of(this).resolve(value));
     // The same few hundred characters for any number of environments (test/image-build.test.ts).
     const buildSpec = renderImageBuildSpec();
     const arm = props.cpuArchitecture === ecs.CpuArchitecture.ARM64;
@@ -284,46 +284,6 @@ const PUSH_ACTIONS = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLaye
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
-}
-
-/**
- * CodeBuild rejects an environment variable longer than this: "InvalidInputException:
- * EnvironmentVariable should be at most 4096 characters" (observed from StartBuild,
- * wolfeidau/buildkite-serverless-agent#35; the API reference documents no length, and no total
- * for all variables). Counted here with the variable's name, to be safe.
- */
-const MAX_ENVIRONMENT_VARIABLE = 4096;
-/** What a token in a variable may resolve to at most: a task definition ARN (51 + a 255-character family + revision). */
-const TOKEN_ESTIMATE = 320;
-
-/** Length of a resolved CloudFormation value once deployed, each intrinsic counted at {@link TOKEN_ESTIMATE}. */
-function deployedLength(value: unknown): number {
-  if (typeof value === 'string') { return value.length; }
-  if (typeof value === 'number') { return String(value).length; }
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })?.['Fn::Join'];
-  if (join) {
-    const [delimiter, items] = join;
-    return items.reduce<number>((sum, item) => sum + deployedLength(item), 0) + delimiter.length * Math.max(0, items.length - 1);
-  }
-  return TOKEN_ESTIMATE;
-}
-
-/**
- * Fails at synth when a variable of the image build could exceed CodeBuild's limit once deployed.
- * Each environment has a variable of its own, so the number of environments does not count.
- */
-function checkEnvironmentVariableSizes(scope: Construct, variables: { [name: string]: string }): void {
-  const stack = Stack.of(scope);
-  for (const [name, value] of Object.entries(variables)) {
-    const length = name.length + 1 + deployedLength(stack.resolve(value));
-    if (length > MAX_ENVIRONMENT_VARIABLE) {
-      const [cause, remedy] = name === SETTINGS_VARIABLE
-        ? ['buildArgs (with dockerfile and buildDirectory) make', 'use fewer/shorter buildArgs (e.g. defaults in the Dockerfile)']
-        : ['the environment\'s data (task definition, hooks, capacity provider strategy) make', 'use fewer hooks or shorter names'];
-      throw new Error(`${cause} the image build's environment variable ${name} about ${length} characters once deployed; `
-        + `CodeBuild accepts at most ${MAX_ENVIRONMENT_VARIABLE} per variable: ${remedy}`);
-    }
-  }
 }
 
 /** The cdk-nag IAM5 finding of `asset.grantRead`: the objects of the asset's bucket (the bootstrap bucket). */
