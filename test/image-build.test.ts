@@ -10,7 +10,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { BlueGreenFargateService, EcsCiCdPipeline, ImageBuild, ImageBuildProps, PipelineSource, ScanSeverity } from '../src';
 import { show } from './support/iam';
 import {
-  appSpecFile, IMAGE_BUILD_SCRIPT, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_PLACEHOLDER_NAME, SHARED_SETTINGS, SOURCE_REVISION_VARIABLE, taskDefinitionFile,
+  appSpecFile, IMAGE_BUILD_SCRIPT, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_PLACEHOLDER_NAME, NO_SCAN_GATE, SCAN_SEVERITIES, SHARED_SETTINGS,
+  SOURCE_REVISION_VARIABLE, taskDefinitionFile,
 } from '../src/pipeline/build-contract';
 
 // ---------------------------------------------------------------------------
@@ -566,6 +567,8 @@ describe('ImageBuild with many environments', () => {
       expect({ name, inScript: script.includes(name) }).toEqual({ name, inScript: true });
     }
     expect(helper).toContain("SETTINGS_VARIABLE = 'IMAGE_BUILD_SETTINGS'");
+    // the public ScanSeverity values are the severities the scripts rank, plus NONE
+    expect(Object.values(ScanSeverity).sort()).toEqual([...SCAN_SEVERITIES, NO_SCAN_GATE].sort());
     expect(helper).toContain("ENVIRONMENTS_VARIABLE = 'DEPLOY_ENVIRONMENTS'");
   });
 });
