@@ -117,13 +117,13 @@ export interface ImageBuildProps extends ImageBuildOptions {
 /**
  * The CodeBuild project that builds the image once and prepares every environment's deployment.
  *
- * Its steps are the scripts in this package's `build-scripts/image-build/` folder, published as an S3
- * asset (`scripts`): a small buildspec, the same for any number of environments, fetches them and
- * runs one per phase; the settings and each environment's data reach them as environment variables
- * (one per environment). They build the Dockerfile with the local Docker layer cache, tag the image with the
- * full commit id and pushes it (reusing the image when the tag already exists and
- * `restrictRepositoryPushes` proves it is the build's own), waits for the ECR scan (basic or
- * enhanced) and fails on findings at or above the threshold, then writes the deploy artifact:
+ * Its steps are the scripts in this package's `build-scripts/image-build/` folder, published as an
+ * S3 asset (`scripts`): a small buildspec, the same for any number of environments, fetches them
+ * and runs one per phase; the settings and each environment's data reach them as environment
+ * variables (one per environment). They build the Dockerfile with the local Docker layer cache, tag
+ * the image with the full commit id and push it (reusing the image when the tag already exists and
+ * `restrictRepositoryPushes` proves it is the build's own), wait for the ECR scan (basic or
+ * enhanced) and fail on findings at or above the threshold, then write the deploy artifact:
  * `imageDetail.json` (`ImageURI` = `repository@sha256:…`, so every environment deploys the same
  * digest) and, per environment, `taskdef-<name>.json` rendered from the task definition revision
  * CDK registered for that environment (read-only fields stripped, the app image replaced by
