@@ -893,6 +893,8 @@ const EXPECTED_WILDCARDS: [string, string, string][] = [
   ['ImageBuildProjectRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${ImageBuildProject}:*`],
   // Reads the source artifact and writes the deploy artifact: objects of the pipeline's own bucket.
   ['ImageBuildProjectRoleDefaultPolicy', S3_OBJECT_READ_WRITE, '<ArtifactBucket.Arn>/*'],
+  // Reads the build scripts, an S3 asset in the CDK assets bucket (Asset.grantRead).
+  ['ImageBuildProjectRoleDefaultPolicy', S3_OBJECT_READ, `${ARN_PREFIX}:s3:::{"Fn::Sub":"cdk-hnb659fds-assets-\${AWS::AccountId}-\${AWS::Region}"}/*`],
   // CodeBuild in a VPC manages its ENIs: these EC2 APIs have no resource-level permissions (aws-cdk-lib grant).
   ['IntegrationTestsPolicyDocument', 'ec2:CreateNetworkInterface,ec2:DeleteNetworkInterface,ec2:DescribeDhcpOptions,ec2:DescribeNetworkInterfaces,ec2:DescribeSecurityGroups,ec2:DescribeSubnets,ec2:DescribeVpcs', '*'],
   // CodeBuild test reports of the integration-test project's own report groups (aws-cdk-lib grant).
@@ -1058,8 +1060,9 @@ describe('settings reach the environments and the build', () => {
   it('the build gets the build settings', () => {
     const project = Object.values<any>(s.template.findResources('AWS::CodeBuild::Project'))[0];
     expect(project.Properties.TimeoutInMinutes).toBe(20);
-    // the buildspec is a Fn::Join (it holds the hook ARNs): look at its text parts
-    expect(JSON.stringify(project.Properties.Source.BuildSpec)).toContain("docker build -f 'api/Dockerfile'");
+    // the settings travel in the IMAGE_BUILD_SETTINGS variable (JSON; the buildspec is the same for every pipeline)
+    const settings = project.Properties.Environment.EnvironmentVariables.find((v: any) => v.Name === 'IMAGE_BUILD_SETTINGS');
+    expect(JSON.parse(settings.Value)).toMatchObject({ dockerfile: 'api/Dockerfile' });
   });
 
   it('the artifact bucket expires old object versions after 30 days', () => {

@@ -5,13 +5,19 @@ import * as path from 'path';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { parse as parseYaml } from 'yaml';
 import {
+  deployEnvironmentVariable,
+  IMAGE_BUILD_SCRIPT,
+  IMAGE_BUILD_SCRIPTS_FOLDER,
+  SHARED_SETTINGS,
+} from '../src/pipeline/build-contract';
+import {
   BuildSpecEnvironment,
+  checkEnvironmentVariableSizes,
   DEPLOY_ARTIFACT_DIRECTORY,
   ImageBuildSpecOptions,
   imageBuildEnvironmentVariables,
   renderImageBuildSpec,
   renderUnitTestBuildSpec,
-  taskDefinitionArnVariable,
 } from '../src/pipeline/image-build-spec';
 
 // ---------------------------------------------------------------------------
@@ -27,18 +33,25 @@ const DIGEST = 'sha256:' + 'ab12cd34'.repeat(8);
 const SMOKE_TEST_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:shop-prod-smoke-test';
 const READ_ONLY_FIELDS = ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy', 'deregisteredAt'];
 
-const ENVIRONMENTS: BuildSpecEnvironment[] = [
+/** An environment as a test writes it: the harness adds the task definition ARN of the scenario. */
+type TestEnvironment = Omit<BuildSpecEnvironment, 'taskDefinitionArn'>;
+/** The build's settings as a test writes them. */
+interface TestOptions extends Omit<ImageBuildSpecOptions, 'environments'> {
+  readonly environments: TestEnvironment[];
+}
+
+const ENVIRONMENTS: TestEnvironment[] = [
   { name: 'dev', containerName: 'app', containerPort: 8080 },
   { name: 'staging', containerName: 'app', containerPort: 8080 },
   { name: 'prod', containerName: 'app', containerPort: 8443, hooks: { AfterAllowTestTraffic: SMOKE_TEST_ARN } },
 ];
 /** The task definition family of an environment (CDK generates one per environment). */
-const familyOf = (env: BuildSpecEnvironment) => `shop-${env.name}-task`;
+const familyOf = (env: TestEnvironment) => `shop-${env.name}-task`;
 /** The revision CDK registered for the i-th environment, unless a scenario says otherwise. */
 const DEFAULT_CDK_REVISION = (i: number) => 40 + i;
 const taskDefinitionArn = (family: string, revision: number) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:${revision}`;
 
-const BASE_OPTIONS: ImageBuildSpecOptions = {
+const BASE_OPTIONS: TestOptions = {
   dockerfile: 'app/Dockerfile',
   buildDirectory: '.',
   buildArgs: { NODE_ENV: 'production', GREETING: "it's a $HOME `test`" },
@@ -151,6 +164,10 @@ function scanFindingsResponse(counts: { [severity: string]: number }): object {
 const AWS_STUB = `#!/usr/bin/env bash
 (IFS=$'\\t'; printf 'aws\\t%s\\n' "$*") >> "$CALL_LOG"
 case "$1 $2" in
+  "s3 cp")
+    # The scripts' asset: only the URL the project's variable names is served.
+    [ "$3" = "--only-show-errors" ] && [ "$4" = "$SCRIPTS_URL" ] || { echo "stub aws: no such object: $*" >&2; exit 1; }
+    cp "$SCRIPTS_ZIP" "$5" ;;
   "ecr get-login-password")
     echo "stub-ecr-password" ;;
   "ecr describe-images")
@@ -238,6 +255,8 @@ interface Scenario {
   readonly scanWaitSeconds?: number;
   /** Environment variables left out. */
   readonly unset?: string[];
+  /** CODEBUILD_BUILD_SUCCEEDING ('0' after a failed phase). @default unset */
+  readonly buildSucceeding?: string;
 }
 
 interface BuildResult {
@@ -252,7 +271,35 @@ interface BuildResult {
 let root: string;
 let binDir: string;
 let pythonDir: string;
+let scriptsZip: string;
 let runCounter = 0;
+
+/** The scripts the package ships, as the construct publishes them. */
+const SCRIPTS_DIR = path.join(__dirname, '..', ...IMAGE_BUILD_SCRIPTS_FOLDER);
+const SCRIPTS_URL = 's3://cdk-hnb659fds-assets-123456789012-eu-west-1/0123abcd.zip';
+
+/** What CodeBuild runs: a buildspec, and the settings behind the project's environment variables (none for the unit tests). */
+interface Job {
+  readonly spec: { [key: string]: any };
+  readonly options?: TestOptions;
+}
+
+/** The image build job of `options`: the buildspec and the variables the construct would set. */
+function imageBuild(options: TestOptions = BASE_OPTIONS): Job {
+  return { spec: renderImageBuildSpec(), options };
+}
+
+/** The project's environment variables for `options`, with each environment's task definition ARN. */
+function projectVariables(options: TestOptions, arnOf: (env: TestEnvironment) => string, reuseExistingImage = true): { [name: string]: string } {
+  return imageBuildEnvironmentVariables({
+    ...options,
+    environments: options.environments.map((env) => ({ ...env, taskDefinitionArn: arnOf(env) })),
+    scriptsUrl: SCRIPTS_URL,
+    repositoryUri: REPOSITORY_URI,
+    repositoryName: REPOSITORY_NAME,
+    reuseExistingImage,
+  });
+}
 
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'image-build-spec-'));
@@ -260,6 +307,10 @@ beforeAll(() => {
   fs.mkdirSync(binDir);
   fs.writeFileSync(path.join(binDir, 'aws'), AWS_STUB, { mode: 0o755 });
   fs.writeFileSync(path.join(binDir, 'docker'), DOCKER_STUB, { mode: 0o755 });
+  // Zipped like a directory asset: the folder's files at the root of the archive.
+  scriptsZip = path.join(root, 'scripts.zip');
+  const zipped = spawnSync('zip', ['-qr', scriptsZip, '.'], { cwd: SCRIPTS_DIR, encoding: 'utf8' });
+  if (zipped.status !== 0) throw new Error(`zip failed: ${zipped.stderr}`);
   // Put the real interpreter ahead of any version-manager shim (pyenv shims cost ~100 ms per call).
   pythonDir = spawnSync('python3', ['-c', 'import os, sys; print(os.path.dirname(sys.executable))'], { encoding: 'utf8' }).stdout.trim();
 });
@@ -268,7 +319,8 @@ afterAll(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-function runBuild(spec: { [key: string]: any }, scenario: Scenario = {}): BuildResult {
+function runBuild(job: Job, scenario: Scenario = {}): BuildResult {
+  const spec = job.spec;
   const runDir = path.join(root, `run-${++runCounter}`);
   const srcDir = path.join(runDir, 'src');
   const fixturesDir = path.join(runDir, 'fixtures');
@@ -284,15 +336,17 @@ function runBuild(spec: { [key: string]: any }, scenario: Scenario = {}): BuildR
   fs.mkdirSync(path.join(fixturesDir, 'scan-queue'));
   (scenario.scanAnswers ?? [scanFindingsResponse(scenario.scanCounts ?? {})]).forEach((answer, i) =>
     fs.writeFileSync(path.join(fixturesDir, 'scan-queue', `${String(i).padStart(3, '0')}.json`), answer === 'NOT_FOUND' ? answer : JSON.stringify(answer)));
-  const arnVariables: { [name: string]: string } = {};
-  ENVIRONMENTS.forEach((env, i) => {
+  const arns: { [name: string]: string } = {};
+  for (const env of [...ENVIRONMENTS, ...(job.options?.environments ?? [])]) {
     const family = familyOf(env);
-    const revision = scenario.cdkRevision?.(family) ?? DEFAULT_CDK_REVISION(i);
+    const index = ENVIRONMENTS.findIndex((e) => e.name === env.name);
+    const revision = scenario.cdkRevision?.(family) ?? DEFAULT_CDK_REVISION(index);
     const cdkRevision = (scenario.taskDefinition ?? describeTaskDefinitionResponse)(family, revision);
     writeJson(`taskdef-${family}-${revision}.json`, cdkRevision);
     writeJson(`taskdef-${family}-latest.json`, scenario.latestTaskDefinition?.(family) ?? cdkRevision);
-    arnVariables[taskDefinitionArnVariable(env.name)] = taskDefinitionArn(family, revision);
-  });
+    arns[env.name] = taskDefinitionArn(family, revision);
+  }
+  const variables = job.options ? projectVariables(job.options, (env) => arns[env.name], scenario.reuseExistingImage !== false) : {};
   if (!scenario.imageAlreadyExists) fs.writeFileSync(path.join(fixturesDir, 'image-missing-once'), '');
 
   const script = path.join(runDir, 'build.sh');
@@ -307,17 +361,17 @@ function runBuild(spec: { [key: string]: any }, scenario: Scenario = {}): BuildR
     TMPDIR: tmpDir,
     CALL_LOG: callLog,
     FIXTURES_DIR: fixturesDir,
-    REPOSITORY_URI,
-    REPOSITORY_NAME,
+    SCRIPTS_ZIP: scriptsZip,
+    SCRIPTS_URL,
     SOURCE_REVISION,
-    REUSE_EXISTING_IMAGE: scenario.reuseExistingImage === false ? 'false' : 'true',
-    ...arnVariables,
+    ...variables,
     AWS_DEFAULT_REGION: 'eu-west-1',
     CODEBUILD_SRC_DIR: srcDir,
     CODEBUILD_BUILD_NUMBER: '17',
     SCAN_POLL_SECONDS: '0',
     SCAN_WAIT_SECONDS: String(scenario.scanWaitSeconds ?? 900),
   });
+  if (scenario.buildSucceeding !== undefined) env.CODEBUILD_BUILD_SUCCEEDING = scenario.buildSucceeding;
   for (const name of scenario.unset ?? []) delete env[name];
   const result = spawnSync('bash', [script], { cwd: srcDir, env, encoding: 'utf8', timeout: 30_000 });
   const output = `${result.stdout}${result.stderr}`;
@@ -351,7 +405,7 @@ function artifactFiles(result: BuildResult): string[] {
 describe('renderImageBuildSpec: object shape', () => {
   test('version 0.2, bash shell, deploy-artifacts base directory, every phase aborts on failure', () => {
     // GIVEN / WHEN
-    const spec = renderImageBuildSpec(BASE_OPTIONS);
+    const spec = renderImageBuildSpec();
 
     // THEN
     expect(spec.version).toBe('0.2');
@@ -370,45 +424,114 @@ describe('renderImageBuildSpec: object shape', () => {
     expect(() => codebuild.BuildSpec.fromObject(spec)).not.toThrow();
   });
 
-  test('rejects invalid options at synth time', () => {
-    const env = ENVIRONMENTS[0];
-    expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'SEVERE' })).toThrow(/scanSeverityThreshold/);
-    expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, environments: [] })).toThrow(/at least one environment/);
-    expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, environments: [{ ...env, name: 'dev env' }] })).toThrow(/must match/);
-    expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, environments: [env, { ...env, name: 'DEV' }] })).toThrow(/duplicate/);
-    expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, environments: [{ ...env, containerPort: 0 }] })).toThrow(/containerPort/);
-    expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, environments: [{ ...env, hooks: { OnDeploy: SMOKE_TEST_ARN } }] })).toThrow(/unknown lifecycle hook/);
-    expect(() => renderImageBuildSpec({ ...BASE_OPTIONS, imageTagLength: 0 })).toThrow(/imageTagLength/);
+  test('only fetches the scripts and runs one per phase: no program text, no settings, no environment', () => {
+    // GIVEN / WHEN
+    const spec = renderImageBuildSpec();
+    // THEN
+    expect(spec.phases.pre_build.commands).toEqual([
+      'echo "Fetching the image build scripts from $IMAGE_BUILD_SCRIPTS_URL"',
+      'IMAGE_BUILD_SCRIPTS="$(mktemp -d)" && aws s3 cp --only-show-errors "$IMAGE_BUILD_SCRIPTS_URL" "$IMAGE_BUILD_SCRIPTS.zip"'
+        + ' && unzip -q "$IMAGE_BUILD_SCRIPTS.zip" -d "$IMAGE_BUILD_SCRIPTS"',
+      `bash "$IMAGE_BUILD_SCRIPTS/${IMAGE_BUILD_SCRIPT}" pre_build`,
+    ]);
+    expect(spec.phases.build.commands).toEqual([`bash "$IMAGE_BUILD_SCRIPTS/${IMAGE_BUILD_SCRIPT}" build`]);
+    expect(spec.phases.post_build.commands).toEqual([`bash "$IMAGE_BUILD_SCRIPTS/${IMAGE_BUILD_SCRIPT}" post_build`]);
+    expect(JSON.stringify(spec).length).toBeLessThan(1000);
   });
 
-  test('each environment\'s task definition ARN is an environment variable, not buildspec text', () => {
+  test('rejects invalid options at synth time', () => {
+    const env = ENVIRONMENTS[0];
+    const variablesOf = (options: TestOptions) => () => projectVariables(options, () => 'arn:x');
+    expect(variablesOf({ ...BASE_OPTIONS, scanSeverityThreshold: 'SEVERE' })).toThrow(/scanSeverityThreshold/);
+    expect(variablesOf({ ...BASE_OPTIONS, environments: [] })).toThrow(/at least one environment/);
+    expect(variablesOf({ ...BASE_OPTIONS, environments: [{ ...env, name: 'dev env' }] })).toThrow(/must match/);
+    expect(variablesOf({ ...BASE_OPTIONS, environments: [env, { ...env, name: 'DEV' }] })).toThrow(/duplicate/);
+    expect(variablesOf({ ...BASE_OPTIONS, environments: [{ ...env, containerPort: 0 }] })).toThrow(/containerPort/);
+    expect(variablesOf({ ...BASE_OPTIONS, environments: [{ ...env, hooks: { OnDeploy: SMOKE_TEST_ARN } }] })).toThrow(/unknown lifecycle hook/);
+    expect(variablesOf({ ...BASE_OPTIONS, imageTagLength: 0 })).toThrow(/imageTagLength/);
+  });
+
+  test('each environment\'s data (task definition ARN, container, hooks, strategy) is an environment variable of its own, not buildspec text', () => {
     // GIVEN / WHEN
-    const spec = renderImageBuildSpec(BASE_OPTIONS);
-    const text = JSON.stringify(spec);
-    // THEN the buildspec names the variables, and the project gets one per environment
-    expect(taskDefinitionArnVariable('staging-eu')).toBe('TASK_DEFINITION_ARN_STAGING_EU');
-    expect(spec.phases.post_build.commands.join('\n')).toContain("for target in 'dev:app' 'staging:app' 'prod:app'; do");
-    for (const env of ENVIRONMENTS) expect(text).not.toContain(familyOf(env));
-    expect(imageBuildEnvironmentVariables({
-      repositoryUri: REPOSITORY_URI,
-      repositoryName: REPOSITORY_NAME,
-      reuseExistingImage: false,
-      taskDefinitionArns: { 'dev': 'arn:dev:1', 'staging-eu': 'arn:staging:2' },
-    })).toEqual({
-      REPOSITORY_URI,
-      REPOSITORY_NAME,
-      REUSE_EXISTING_IMAGE: 'false',
-      TASK_DEFINITION_ARN_DEV: 'arn:dev:1',
-      TASK_DEFINITION_ARN_STAGING_EU: 'arn:staging:2',
+    const text = JSON.stringify(renderImageBuildSpec());
+    const variables = projectVariables({
+      ...BASE_OPTIONS,
+      environments: [
+        { name: 'dev', containerName: 'app', containerPort: 8080, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 4 }] },
+        { name: 'staging-eu', containerName: 'web', containerPort: 3000, hooks: { AfterAllowTraffic: 'arn:c', BeforeInstall: 'arn:a' } },
+      ],
+    }, (env) => `arn:${env.name}:1`, false);
+    // THEN the buildspec names no environment; the project gets one JSON variable per environment,
+    // listed in order, and the settings with the values shared with the scripts
+    expect(deployEnvironmentVariable('staging-eu')).toBe('DEPLOY_ENVIRONMENT_STAGING_EU');
+    for (const env of ENVIRONMENTS) {
+      expect(text).not.toContain(familyOf(env));
+      expect(text).not.toContain(`'${env.name}`);
+    }
+    expect(Object.keys(variables)).toEqual([
+      'IMAGE_BUILD_SCRIPTS_URL', 'REPOSITORY_URI', 'REPOSITORY_NAME', 'REUSE_EXISTING_IMAGE', 'IMAGE_BUILD_SETTINGS', 'DEPLOY_ENVIRONMENTS',
+      'DEPLOY_ENVIRONMENT_DEV', 'DEPLOY_ENVIRONMENT_STAGING_EU',
+    ]);
+    expect(variables).toMatchObject({ IMAGE_BUILD_SCRIPTS_URL: SCRIPTS_URL, REPOSITORY_URI, REPOSITORY_NAME, REUSE_EXISTING_IMAGE: 'false' });
+    expect(variables.DEPLOY_ENVIRONMENTS).toBe('DEPLOY_ENVIRONMENT_DEV DEPLOY_ENVIRONMENT_STAGING_EU');
+    expect(JSON.parse(variables.DEPLOY_ENVIRONMENT_DEV)).toEqual({
+      name: 'dev',
+      taskDefinitionArn: 'arn:dev:1',
+      containerName: 'app',
+      containerPort: 8080,
+      hooks: [],
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', base: 0, weight: 4 }],
+    });
+    // hooks in lifecycle order, whatever the order given
+    expect(JSON.parse(variables.DEPLOY_ENVIRONMENT_STAGING_EU).hooks).toEqual([['BeforeInstall', 'arn:a'], ['AfterAllowTraffic', 'arn:c']]);
+    expect(JSON.parse(variables.IMAGE_BUILD_SETTINGS)).toEqual({
+      dockerfile: 'app/Dockerfile',
+      buildDirectory: '.',
+      buildArgs: BASE_OPTIONS.buildArgs,
+      scanSeverityThreshold: 'CRITICAL',
+      imageTagLength: 128,
+      ...SHARED_SETTINGS,
     });
   });
 
-  test('a missing task definition ARN variable fails the build before anything Docker', () => {
+  test('variables that could exceed CodeBuild\'s 4,096 characters once deployed fail at synth, naming the cause', () => {
+    // GIVEN 20 environments: every variable fits
+    const twenty = projectVariables({ ...BASE_OPTIONS, environments: Array.from({ length: 20 }, (_, i) => ({ ...ENVIRONMENTS[0], name: `env-${i}` })) }, () => 'arn:x');
+    expect(() => checkEnvironmentVariableSizes(twenty, (v) => v)).not.toThrow();
+    // WHEN the list of 150 environments' variables is too long / THEN
+    const many = projectVariables({
+      ...BASE_OPTIONS,
+      environments: Array.from({ length: 150 }, (_, i) => ({ ...ENVIRONMENTS[0], name: `environment-${i}` })),
+    }, () => 'arn:x');
+    expect(() => checkEnvironmentVariableSizes(many, (v) => v))
+      .toThrow(/^environments \(150\) make the image build's environment variable DEPLOY_ENVIRONMENTS about \d+ characters once deployed; CodeBuild accepts at most 4096 per variable/);
+    // and a token counts as the longest ARN it may stand for (320 characters): 13 of them do not fit one variable
+    const tokens = { DEPLOY_ENVIRONMENT_DEV: 'x' };
+    const joined = { 'Fn::Join': ['', Array.from({ length: 13 }, (_, i) => ({ Ref: `Function${i}` }))] };
+    expect(() => checkEnvironmentVariableSizes(tokens, () => joined)).toThrow(/DEPLOY_ENVIRONMENT_DEV about 4183 characters/);
+  });
+
+  test('a missing environment variable fails the build before anything Docker', () => {
     // GIVEN / WHEN the project lacks prod's variable
-    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { unset: ['TASK_DEFINITION_ARN_PROD'] });
+    const result = runBuild(imageBuild(BASE_OPTIONS), { unset: ['DEPLOY_ENVIRONMENT_PROD'] });
     // THEN
     expect(result.succeeded).toBe(false);
-    expect(result.output).toContain('ERROR: environment variable TASK_DEFINITION_ARN_PROD is not set');
+    expect(result.output).toContain('ERROR: environment variable DEPLOY_ENVIRONMENT_PROD is not set');
+    expect(callsOf(result, 'docker')).toEqual([]);
+  });
+
+  test.each(['SOURCE_REVISION', 'REPOSITORY_URI', 'IMAGE_BUILD_SETTINGS', 'DEPLOY_ENVIRONMENTS'])('a build without %s fails before anything Docker', (name) => {
+    const result = runBuild(imageBuild(BASE_OPTIONS), { unset: [name] });
+    expect(result.succeeded).toBe(false);
+    expect(result.output).toContain(`ERROR: environment variable ${name} is not set`);
+    expect(callsOf(result, 'docker')).toEqual([]);
+  });
+
+  test('the scripts come from the asset URL the project names, as CodeBuild fetches them', () => {
+    // GIVEN a project variable naming another object / WHEN / THEN the build stops in pre_build
+    const result = runBuild(imageBuild(BASE_OPTIONS), { unset: ['IMAGE_BUILD_SCRIPTS_URL'] });
+    expect(result.succeeded).toBe(false);
+    expect(result.output).toContain('COMMAND FAILED: pre_build[1]');
     expect(callsOf(result, 'docker')).toEqual([]);
   });
 });
@@ -418,7 +541,7 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   beforeAll(() => {
     // GIVEN a first build of the commit with a clean scan
     // WHEN the generated commands run
-    happy = runBuild(renderImageBuildSpec(BASE_OPTIONS));
+    happy = runBuild(imageBuild(BASE_OPTIONS));
   });
 
   test('a build with no findings succeeds and emits every deploy artifact', () => {
@@ -433,7 +556,7 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
 
   test('a CRITICAL finding fails the build with the default CRITICAL threshold', () => {
     // GIVEN
-    const spec = renderImageBuildSpec(BASE_OPTIONS);
+    const spec = imageBuild(BASE_OPTIONS);
     // WHEN
     const result = runBuild(spec, { scanCounts: { CRITICAL: 1, HIGH: 2, LOW: 4 } });
     // THEN
@@ -443,27 +566,27 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   });
 
   test('HIGH findings pass with threshold CRITICAL', () => {
-    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { scanCounts: { HIGH: 3, MEDIUM: 1 } });
+    const result = runBuild(imageBuild(BASE_OPTIONS), { scanCounts: { HIGH: 3, MEDIUM: 1 } });
     expect(result.succeeded).toBe(true);
     expect(result.output).toContain('Image scan gate: no findings at or above CRITICAL; passing');
   });
 
   test('HIGH findings fail with threshold HIGH', () => {
-    const result = runBuild(renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'HIGH' }), { scanCounts: { CRITICAL: 1, HIGH: 1, UNDEFINED: 5 } });
+    const result = runBuild(imageBuild({ ...BASE_OPTIONS, scanSeverityThreshold: 'HIGH' }), { scanCounts: { CRITICAL: 1, HIGH: 1, UNDEFINED: 5 } });
     expect(result.succeeded).toBe(false);
     expect(result.output).toContain('Image scan gate: 2 finding(s) at or above HIGH (CRITICAL=1, HIGH=1); failing the build');
   });
 
   test('UNDEFINED findings rank as INFORMATIONAL', () => {
-    const low = runBuild(renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'LOW' }), { scanCounts: { UNDEFINED: 2 } });
+    const low = runBuild(imageBuild({ ...BASE_OPTIONS, scanSeverityThreshold: 'LOW' }), { scanCounts: { UNDEFINED: 2 } });
     expect(low.succeeded).toBe(true);
-    const info = runBuild(renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'INFORMATIONAL' }), { scanCounts: { UNDEFINED: 2 } });
+    const info = runBuild(imageBuild({ ...BASE_OPTIONS, scanSeverityThreshold: 'INFORMATIONAL' }), { scanCounts: { UNDEFINED: 2 } });
     expect(info.succeeded).toBe(false);
     expect(info.output).toContain('Image scan gate: 2 finding(s) at or above INFORMATIONAL (INFORMATIONAL=2)');
   });
 
   test('threshold NONE skips the scan calls entirely', () => {
-    const result = runBuild(renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'NONE' }), { scanCounts: { CRITICAL: 9 } });
+    const result = runBuild(imageBuild({ ...BASE_OPTIONS, scanSeverityThreshold: 'NONE' }), { scanCounts: { CRITICAL: 9 } });
     expect(result.succeeded).toBe(true);
     expect(callsOf(result, 'aws', 'ecr', 'describe-image-scan-findings')).toEqual([]);
     expect(callsOf(result, 'aws', 'ecr', 'get-registry-scanning-configuration')).toEqual([]);
@@ -527,14 +650,25 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
 
   test('hooks are emitted in lifecycle order', () => {
     const hooks = { AfterAllowTraffic: 'arn:c', BeforeInstall: 'arn:a', AfterAllowTestTraffic: 'arn:b' };
-    const spec = renderImageBuildSpec({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], hooks }] });
-    const command: string = spec.phases.post_build.commands.find((c: string) => c.includes('> deploy-artifacts/appspec-dev.yaml'));
-    const body = /^printf '%s\\n' '(.*)' > deploy-artifacts\/appspec-dev\.yaml/.exec(command)![1];
-    expect(parseYaml(body).Hooks).toEqual([{ BeforeInstall: 'arn:a' }, { AfterAllowTestTraffic: 'arn:b' }, { AfterAllowTraffic: 'arn:c' }]);
+    const result = runBuild(imageBuild({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], hooks }] }));
+    expect(result.succeeded).toBe(true);
+    const appSpec = parseYaml(fs.readFileSync(path.join(result.artifactDir, 'appspec-dev.yaml'), 'utf8'));
+    expect(appSpec.Hooks).toEqual([{ BeforeInstall: 'arn:a' }, { AfterAllowTestTraffic: 'arn:b' }, { AfterAllowTraffic: 'arn:c' }]);
+  });
+
+  test('post_build refuses to write deploy artifacts after a failed phase', () => {
+    // GIVEN CodeBuild runs post_build after a failed build phase (CODEBUILD_BUILD_SUCCEEDING=0)
+    const result = runBuild(imageBuild(BASE_OPTIONS), { buildSucceeding: '0' });
+    // THEN
+    expect(result.succeeded).toBe(false);
+    expect(result.output).toContain('ERROR: an earlier phase failed; not writing deploy artifacts');
+    expect(result.output).toContain('COMMAND FAILED: post_build[0]');
+    expect(artifactFiles(result)).toEqual([]);
   });
 
   test('the image build runs no unit tests (they run in a project of their own)', () => {
-    expect(JSON.stringify(renderImageBuildSpec(BASE_OPTIONS))).not.toMatch(/unit test/i);
+    expect(JSON.stringify(renderImageBuildSpec())).not.toMatch(/unit test/i);
+    expect(fs.readFileSync(path.join(SCRIPTS_DIR, IMAGE_BUILD_SCRIPT), 'utf8')).not.toMatch(/unit test/i);
     expect(happy.calls.filter((c) => c[0].startsWith('unit-test'))).toEqual([]);
   });
 
@@ -550,30 +684,32 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
     expect(callsOf(happy, 'docker', 'push')).toEqual([['docker', 'push', `${REPOSITORY_URI}:${IMAGE_TAG}`]]);
   });
 
+  /** Runs `image-build.sh image-tag` (the tag derivation of pre_build) with the project's variables of `options`. */
+  function imageTag(options: TestOptions, revision: string) {
+    const env = { PATH: process.env.PATH, SOURCE_REVISION: revision, ...projectVariables(options, () => 'arn:x') };
+    return spawnSync('bash', [path.join(SCRIPTS_DIR, IMAGE_BUILD_SCRIPT), 'image-tag'], { encoding: 'utf8', env });
+  }
+
   test('the image tag is the sanitised, shortened source revision', () => {
-    const spec = renderImageBuildSpec({ ...BASE_OPTIONS, imageTagLength: 12 });
-    const cmd = spec.phases.pre_build.commands.find((c: string) => c.includes('IMAGE_TAG='));
-    const run = spawnSync('bash', ['-c', `${cmd}\necho "TAG=$IMAGE_TAG"`], { encoding: 'utf8', env: { PATH: process.env.PATH, SOURCE_REVISION: '"-.9b2f:e1/c4d5e6f7a8"' } });
-    expect(run.stdout).toMatch(/^TAG=9b2fe1c4d5e6$/m);
-    const empty = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', env: { PATH: process.env.PATH, SOURCE_REVISION: '"/:"' } });
+    const run = imageTag({ ...BASE_OPTIONS, imageTagLength: 12 }, '"-.9b2f:e1/c4d5e6f7a8"');
+    expect(run.stdout).toMatch(/^Image tag: 9b2fe1c4d5e6$/m);
+    const empty = imageTag({ ...BASE_OPTIONS, imageTagLength: 12 }, '"/:"');
     expect(empty.status).not.toBe(0);
     expect(empty.stderr).toContain('cannot derive an image tag');
   });
 
   test('the image tag is the full commit id by default', () => {
-    const spec = renderImageBuildSpec(BASE_OPTIONS);
-    const cmd = spec.phases.pre_build.commands.find((c: string) => c.includes('IMAGE_TAG='));
     const sha256Commit = 'f'.repeat(64);
     for (const revision of [SOURCE_REVISION, sha256Commit, '"9b2fe1c4d5e6f7a8b9c0d1e2f3a4b5c6-12"']) {
-      const run = spawnSync('bash', ['-c', `${cmd}\necho "TAG=$IMAGE_TAG"`], { encoding: 'utf8', env: { PATH: process.env.PATH, SOURCE_REVISION: revision } });
-      expect(run.stdout).toContain(`TAG=${revision.replace(/"/g, '')}\n`);
+      const run = imageTag(BASE_OPTIONS, revision);
+      expect(run.stdout).toContain(`Image tag: ${revision.replace(/"/g, '')}\n`);
     }
   });
 
   test('an existing tag is not trusted when pushes are not restricted: the build pushes a tag of its own', () => {
     // GIVEN the commit's tag exists in a repository anyone may push to (REUSE_EXISTING_IMAGE=false)
     // WHEN
-    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { imageAlreadyExists: true, reuseExistingImage: false });
+    const result = runBuild(imageBuild(BASE_OPTIONS), { imageAlreadyExists: true, reuseExistingImage: false });
     // THEN the image is built and pushed under <commit>-build-<build number>, never reused
     expect(result.succeeded).toBe(true);
     expect(result.output).toContain('not reusing it');
@@ -586,7 +722,7 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   test('an existing tag is reused only when pushes are restricted to the build: no docker build or push, same artifacts', () => {
     // GIVEN the tag was already pushed by an earlier attempt of the same commit, and only the build may push
     // WHEN
-    const retried = runBuild(renderImageBuildSpec(BASE_OPTIONS), { imageAlreadyExists: true });
+    const retried = runBuild(imageBuild(BASE_OPTIONS), { imageAlreadyExists: true });
     // THEN
     expect(retried.succeeded).toBe(true);
     expect(retried.output).toContain('already exists and only this build may push to the repository: reusing it');
@@ -599,7 +735,7 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   });
 
   test('a task definition without the app container fails the build clearly', () => {
-    const spec = renderImageBuildSpec({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], containerName: 'web' }] });
+    const spec = imageBuild({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], containerName: 'web' }] });
     const result = runBuild(spec);
     expect(result.succeeded).toBe(false);
     expect(result.output).toContain("has no container named 'web' (containers: app, xray-daemon)");
@@ -625,7 +761,7 @@ describe('renderImageBuildSpec: bootstrap revisions', () => {
 
   test('the placeholder command is dropped and the labels removed when the app has no command of its own', () => {
     // GIVEN / WHEN
-    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { taskDefinition: bootstrapRevision() });
+    const result = runBuild(imageBuild(BASE_OPTIONS), { taskDefinition: bootstrapRevision() });
     // THEN
     expect(result.succeeded).toBe(true);
     const app = readJson(path.join(result.artifactDir, 'taskdef-dev.json')).containerDefinitions.find((c: any) => c.name === 'app');
@@ -636,7 +772,7 @@ describe('renderImageBuildSpec: bootstrap revisions', () => {
 
   test('the real command travelling in the label is restored', () => {
     // GIVEN / WHEN
-    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { taskDefinition: bootstrapRevision(['node', 'server.js', "it's"]) });
+    const result = runBuild(imageBuild(BASE_OPTIONS), { taskDefinition: bootstrapRevision(['node', 'server.js', "it's"]) });
     // THEN
     expect(result.succeeded).toBe(true);
     const app = readJson(path.join(result.artifactDir, 'taskdef-prod.json')).containerDefinitions.find((c: any) => c.name === 'app');
@@ -648,7 +784,7 @@ describe('renderImageBuildSpec: bootstrap revisions', () => {
 describe('renderImageBuildSpec: capacity provider strategy', () => {
   test('the AppSpec repeats the service\'s strategy, so CodeDeploy does not drop it (aws/containers-roadmap#1752)', () => {
     // GIVEN an environment on FARGATE + FARGATE_SPOT
-    const spec = renderImageBuildSpec({
+    const spec = imageBuild({
       ...BASE_OPTIONS,
       environments: [{
         ...ENVIRONMENTS[0],
@@ -679,7 +815,7 @@ describe('renderImageBuildSpec: the task definition CDK registered wins over lat
       return response;
     };
     // WHEN the next build runs with the ARN CloudFormation returned for revision 2
-    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), {
+    const result = runBuild(imageBuild(BASE_OPTIONS), {
       cdkRevision: () => 2,
       taskDefinition: (family) => withLogLevel(2, 'debug')(family),
       latestTaskDefinition: withLogLevel(3),
@@ -697,7 +833,7 @@ describe('renderImageBuildSpec: the task definition CDK registered wins over lat
 
   test('a describe-task-definition answer for another revision fails the build', () => {
     // GIVEN an answer whose ARN is not the requested one
-    const result = runBuild(renderImageBuildSpec(BASE_OPTIONS), { taskDefinition: (family) => describeTaskDefinitionResponse(family, 99) });
+    const result = runBuild(imageBuild(BASE_OPTIONS), { taskDefinition: (family) => describeTaskDefinitionResponse(family, 99) });
     // THEN
     expect(result.succeeded).toBe(false);
     expect(result.output).toMatch(/describe-task-definition returned '.*:99', not the requested revision '.*:40'/);
@@ -709,7 +845,7 @@ describe('renderUnitTestBuildSpec', () => {
     // GIVEN
     const spec = renderUnitTestBuildSpec(['echo "unit-test lint" >> "$CALL_LOG"', 'echo "unit-test jest" >> "$CALL_LOG"']);
     // WHEN the commands run
-    const result = runBuild(spec);
+    const result = runBuild({ spec });
     // THEN
     expect(result.succeeded).toBe(true);
     expect(result.calls.map((c) => c.join(' '))).toEqual(['unit-test lint', 'unit-test jest']);
@@ -719,14 +855,14 @@ describe('renderUnitTestBuildSpec', () => {
   });
 
   test('a failing command fails the unit tests and stops there', () => {
-    const result = runBuild(renderUnitTestBuildSpec(['echo "unit-test lint" >> "$CALL_LOG"', 'false', 'echo "unit-test never" >> "$CALL_LOG"']));
+    const result = runBuild({ spec: renderUnitTestBuildSpec(['echo "unit-test lint" >> "$CALL_LOG"', 'false', 'echo "unit-test never" >> "$CALL_LOG"']) });
     expect(result.succeeded).toBe(false);
     expect(result.calls.map((c) => c.join(' '))).toEqual(['unit-test lint']);
   });
 });
 
 describe('renderImageBuildSpec: the scan gate with basic and enhanced scanning', () => {
-  const spec = renderImageBuildSpec({ ...BASE_OPTIONS, scanSeverityThreshold: 'HIGH' });
+  const spec = imageBuild({ ...BASE_OPTIONS, scanSeverityThreshold: 'HIGH' });
   const status = (value: string, description = 'x') => ({ imageScanStatus: { status: value, description } });
   const enhanced = (value: string, findings: Array<{ severity: string; status?: string }>) => ({
     ...status(value, 'Continuous scan is selected for image.'),

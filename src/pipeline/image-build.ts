@@ -1,13 +1,16 @@
+import * as path from 'path';
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
+import { IMAGE_BUILD_SCRIPTS_FOLDER } from './build-contract';
+import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
 import { validateImageBuildOptions } from '../private/build-options';
-import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from '../private/nag';
+import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS, flattenCfnReference } from '../private/nag';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
 
 /** Lowest severity of image-scan findings that fails the build. */
@@ -114,10 +117,13 @@ export interface ImageBuildProps extends ImageBuildOptions {
 /**
  * The CodeBuild project that builds the image once and prepares every environment's deployment.
  *
- * Its buildspec builds the Dockerfile with the local Docker layer cache, tags the image with the
- * full commit id and pushes it (reusing the image when the tag already exists and
- * `restrictRepositoryPushes` proves it is the build's own), waits for the ECR scan (basic or
- * enhanced) and fails on findings at or above the threshold, then writes the deploy artifact:
+ * Its steps are the scripts in this package's `build-scripts/image-build/` folder, published as an
+ * S3 asset (`scripts`): a small buildspec, the same for any number of environments, fetches them
+ * and runs one per phase; the settings and each environment's data reach them as environment
+ * variables (one per environment). They build the Dockerfile with the local Docker layer cache, tag
+ * the image with the full commit id and push it (reusing the image when the tag already exists and
+ * `restrictRepositoryPushes` proves it is the build's own), wait for the ECR scan (basic or
+ * enhanced) and fail on findings at or above the threshold, then write the deploy artifact:
  * `imageDetail.json` (`ImageURI` = `repository@sha256:…`, so every environment deploys the same
  * digest) and, per environment, `taskdef-<name>.json` rendered from the task definition revision
  * CDK registered for that environment (read-only fields stripped, the app image replaced by
@@ -138,6 +144,8 @@ export class ImageBuild extends Construct {
   public readonly unitTests?: codebuild.PipelineProject;
   /** The repository the image is pushed to. */
   public readonly repository: ecr.IRepository;
+  /** The build scripts (`build-scripts/image-build/` of this package) the buildspec fetches and runs. */
+  public readonly scripts: s3assets.Asset;
 
   constructor(scope: Construct, id: string, props: ImageBuildProps) {
     super(scope, id);
@@ -153,32 +161,38 @@ export class ImageBuild extends Construct {
       throw new Error(`restrictRepositoryPushes (true) needs a repository created in this stack (ecr.Repository), whose policy the stack manages; got ${props.repository.node.path}`);
     }
 
-    const buildSpec = renderImageBuildSpec({
+    // The scripts the buildspec runs, shipped in the package (build-scripts/ at its root, next to
+    // lib/ and src/) and published as a directory asset (a zip in the bootstrap bucket).
+    this.scripts = new s3assets.Asset(this, 'Scripts', {
+      path: path.join(__dirname, '..', '..', ...IMAGE_BUILD_SCRIPTS_FOLDER),
+      exclude: ['__pycache__', '*.pyc', 'work'],
+    });
+    const variables = imageBuildEnvironmentVariables({
+      scriptsUrl: this.scripts.s3ObjectUrl,
+      repositoryUri: props.repository.repositoryUri,
+      repositoryName: props.repository.repositoryName,
+      reuseExistingImage: restrictPushes,
       dockerfile,
       buildDirectory,
       buildArgs: props.buildArgs,
       scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
       environments: props.environments.map(env => ({
         name: env.environmentName,
+        // Ref of AWS::ECS::TaskDefinition is the ARN with the revision CloudFormation registered.
+        taskDefinitionArn: env.taskDefinition.taskDefinitionArn,
         containerName: env.containerName,
         containerPort: env.containerPort,
         hooks: env.appSpecHooks,
         capacityProviderStrategy: env.capacityProviderStrategies,
       })),
-    });
-    checkInlineBuildSpecSize(buildSpec, `environments (${props.environments.length}) make the image build's buildspec`,
-      'use fewer environments or fewer/shorter buildArgs');
+    }, (value) => Stack.of(this).toJsonString(value));
+    checkEnvironmentVariableSizes(variables, (value) => Stack.of(this).resolve(value));
+    // The same few hundred characters for any number of environments (test/image-build.test.ts).
+    const buildSpec = renderImageBuildSpec();
     const arm = props.cpuArchitecture === ecs.CpuArchitecture.ARM64;
     const buildImage = arm ? codebuild.LinuxArmBuildImage.AMAZON_LINUX_2_STANDARD_3_0 : codebuild.LinuxBuildImage.STANDARD_7_0;
     const computeType = props.buildComputeType ?? codebuild.ComputeType.SMALL;
     const timeout = props.buildTimeout ?? Duration.minutes(60);
-    const variables = imageBuildEnvironmentVariables({
-      repositoryUri: props.repository.repositoryUri,
-      repositoryName: props.repository.repositoryName,
-      reuseExistingImage: restrictPushes,
-      // Ref of AWS::ECS::TaskDefinition is the ARN with the revision CloudFormation registered.
-      taskDefinitionArns: Object.fromEntries(props.environments.map(env => [env.environmentName, env.taskDefinition.taskDefinitionArn])),
-    });
     this.project = new codebuild.PipelineProject(this, 'Project', {
       // CodeBuild descriptions are limited to 255 characters.
       description: truncate(`Builds ${dockerfile}, gates on the ECR scan and renders the deploy artifacts of ${props.environments.map(e => e.environmentName).join(', ')}`, 255),
@@ -213,6 +227,8 @@ export class ImageBuild extends Construct {
         [...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
     }
 
+    // The buildspec copies the scripts' zip from the asset bucket (s3:GetObject on the asset's bucket).
+    this.scripts.grantRead(this.project);
     // Least privilege: push/pull and read scan results on this one repository only.
     props.repository.grantPullPush(this.project);
     props.repository.grant(this.project, 'ecr:DescribeImages', 'ecr:DescribeImageScanFindings');
@@ -257,8 +273,9 @@ export class ImageBuild extends Construct {
     acknowledge(this.project, 'AwsSolutions-CB3', 'Privileged mode is required to run the Docker daemon that builds the image.');
     acknowledgeWildcards(this.project.role!,
       'ecr:GetAuthorizationToken, ecr:GetRegistryScanningConfiguration and ecs:DescribeTaskDefinition support no resource-level permissions (Resource::*); '
-      + 'the log group, report group, artifact bucket objects and key actions are this project\'s own, granted by aws-cdk-lib.',
-      ['Resource::\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
+      + 'the log group, report group, artifact bucket objects and key actions are this project\'s own, granted by aws-cdk-lib; '
+      + 'the asset bucket\'s objects are read for the build scripts only (Asset.grantRead).',
+      ['Resource::\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS, assetObjectsFinding(this.scripts)]);
   }
 }
 
@@ -267,6 +284,12 @@ const PUSH_ACTIONS = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLaye
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** The cdk-nag IAM5 finding of `asset.grantRead`: the objects of the asset's bucket (the bootstrap bucket). */
+function assetObjectsFinding(asset: s3assets.Asset): string {
+  const finding = flattenCfnReference(Stack.of(asset).resolve(asset.bucket.arnForObjects('*')));
+  return `Resource::${finding.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')}`;
 }
 
 /** CodeBuild rejects an inline buildspec longer than this (aws-cdk#14974). */

@@ -12,8 +12,9 @@ function walk(dir: string): string[] {
 
 /**
  * The tarball's expected contents: these files, plus the compiled JavaScript and declarations of
- * every source file and the bundle of every Lambda handler (derived from src/, so adding a source
- * file needs no change here, while anything else that slips into the tarball fails).
+ * every source file, the bundle of every Lambda handler (derived from src/, so adding a source
+ * file needs no change here, while anything else that slips into the tarball fails) and the
+ * scripts the image build runs (build-scripts/, published as an asset from the installed package).
  */
 const FIXED_FILES = [
   '.jsii', // the assembly
@@ -29,7 +30,8 @@ function expectedFiles(): string[] {
   const sources = walk(path.join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   const lib = sources.flatMap((f) => [`lib/${f.replace(/\.ts$/, '.js')}`, `lib/${f.replace(/\.ts$/, '.d.ts')}`]);
   const assets = sources.filter((f) => f.endsWith('.lambda.ts')).map((f) => `assets/${f.replace(/\.ts$/, '')}/index.js`);
-  return [...FIXED_FILES, ...lib, ...assets].map((f) => f.split(path.sep).join('/')).sort();
+  const buildScripts = walk(path.join(ROOT, 'build-scripts')).map((f) => path.join('build-scripts', f));
+  return [...FIXED_FILES, ...lib, ...assets, ...buildScripts].map((f) => f.split(path.sep).join('/')).sort();
 }
 
 describe('the npm tarball', () => {
@@ -38,13 +40,37 @@ describe('the npm tarball', () => {
     packed = pack();
   });
 
-  test('holds exactly the library: assembly, tablet, fixture, docs, lib/ and the bundled handlers', () => {
+  test('holds exactly the library: assembly, tablet, fixture, docs, lib/, the bundled handlers and the build scripts', () => {
     expect(packed.files).toEqual(expectedFiles());
   });
 
   test('holds no scripts, tests, examples, benchmarks, CI or TypeScript sources', () => {
     const stray = packed.files.filter((f) => /^(scripts|test|examples|bench|\.ci|src|projenrc|\.projen|\.tmp|dist|cdk\.out)\//.test(f));
     expect(stray).toEqual([]);
+  });
+
+  test('ships the image build scripts where lib/pipeline/image-build.js finds them', () => {
+    // GIVEN the installed package's layout / THEN ../../build-scripts/image-build from lib/pipeline/ holds both scripts
+    const dir = path.join(packed.packageDir, 'lib', 'pipeline', '..', '..', 'build-scripts', 'image-build');
+    expect(fs.readdirSync(dir).sort()).toEqual(['image-build.sh', 'image_build.py']);
+  });
+
+  test('the installed package publishes those scripts as the image build\'s asset (in a stack with an explicit env)', () => {
+    // GIVEN the library as a user installs it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lib = require(packed.packageDir);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { App, Stack } = require('aws-cdk-lib');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ecr = require('aws-cdk-lib/aws-ecr');
+    const app = new App();
+    const stack = new Stack(app, 'Consumer', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const service = new lib.BlueGreenFargateService(stack, 'Api', { environmentName: 'api' });
+    // WHEN an ImageBuild is synthesized
+    const build = new lib.ImageBuild(stack, 'Build', { repository: new ecr.Repository(stack, 'Repository'), environments: [service] });
+    const assembly = app.synth();
+    // THEN its asset holds the two scripts of the installed package
+    expect(fs.readdirSync(path.join(assembly.directory, build.scripts.assetPath)).sort()).toEqual(['image-build.sh', 'image_build.py']);
   });
 
   test('ships a tablet that translates every README example, each compiled', () => {
