@@ -431,7 +431,7 @@ describe('renderImageBuildSpec: object shape', () => {
     expect(spec.phases.pre_build.commands).toEqual([
       'echo "Fetching the image build scripts from $IMAGE_BUILD_SCRIPTS_URL"',
       'IMAGE_BUILD_SCRIPTS="$(mktemp -d)" && aws s3 cp --only-show-errors "$IMAGE_BUILD_SCRIPTS_URL" "$IMAGE_BUILD_SCRIPTS.zip"'
-        + ' && unzip -q "$IMAGE_BUILD_SCRIPTS.zip" -d "$IMAGE_BUILD_SCRIPTS"',
+        + ' && python3 -m zipfile -e "$IMAGE_BUILD_SCRIPTS.zip" "$IMAGE_BUILD_SCRIPTS"',
       `bash "$IMAGE_BUILD_SCRIPTS/${IMAGE_BUILD_SCRIPT}" pre_build`,
     ]);
     expect(spec.phases.build.commands).toEqual([`bash "$IMAGE_BUILD_SCRIPTS/${IMAGE_BUILD_SCRIPT}" build`]);

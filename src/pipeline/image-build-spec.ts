@@ -90,7 +90,7 @@ export function renderImageBuildSpec(): { [key: string]: any } {
           `echo "Fetching the image build scripts from $${SCRIPTS_URL_VARIABLE}"`,
           'IMAGE_BUILD_SCRIPTS="$(mktemp -d)"'
             + ` && aws s3 cp --only-show-errors "$${SCRIPTS_URL_VARIABLE}" "$IMAGE_BUILD_SCRIPTS.zip"`
-            + ' && unzip -q "$IMAGE_BUILD_SCRIPTS.zip" -d "$IMAGE_BUILD_SCRIPTS"',
+            + ' && python3 -m zipfile -e "$IMAGE_BUILD_SCRIPTS.zip" "$IMAGE_BUILD_SCRIPTS"',
           ...run('pre_build').commands,
         ],
       },
