@@ -183,6 +183,18 @@ project.addTask('bench', {
 
 // Lint src, test, examples and bench against tsconfig.dev.json. TypeScript's project service only
 // discovers files named tsconfig.json, so it would not see test/ files through tsconfig.dev.json.
+// One-way layers: no import cycles, and src/private/ holds leaf helpers that import nothing from
+// the domain folders (blue-green, service, pipeline) or the composite.
+project.eslint?.addRules({
+  'import/no-cycle': ['error'],
+  'import/no-restricted-paths': ['error', {
+    zones: [{
+      target: './src/private',
+      from: ['./src/blue-green', './src/service', './src/pipeline', './src/ecs-cicd-pipeline.ts', './src/index.ts'],
+      message: 'src/private/ holds leaf helpers: move domain logic to its domain folder instead',
+    }],
+  }],
+});
 const eslintrc = project.tryFindObjectFile('.eslintrc.json')!;
 eslintrc.addDeletionOverride('parserOptions.projectService');
 eslintrc.addOverride('parserOptions.project', './tsconfig.dev.json');

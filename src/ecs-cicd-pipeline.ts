@@ -12,15 +12,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { validateImageBuildOptions } from './pipeline/build-options';
 import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
 import { PipelineSource } from './pipeline/pipeline-source';
-import { validateImageBuildOptions } from './private/build-options';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from './private/nag';
-import { resolveServiceSettings } from './private/service-settings';
 import { validateCommands, validateInteger, validatePattern } from './private/validation';
 import { createDefaultVpc, natGatewayCidrs } from './private/vpc';
 import { BlueGreenFargateService } from './service/blue-green-fargate-service';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './service/options';
+import { resolveServiceSettings } from './service/settings';
 
 /** One environment of the pipeline, in promotion order. */
 export interface EnvironmentOptions extends DeploymentEnvironmentOptions {

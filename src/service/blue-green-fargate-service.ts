@@ -11,14 +11,14 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct, IConstruct } from 'constructs';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
-import { ServiceDashboard } from './service-dashboard';
+import { IDashboardedService, ServiceDashboard } from './service-dashboard';
+import { ALARM_EVALUATION_PERIODS, ALARM_PERIOD, NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from './settings';
 import { EnvironmentHooks } from '../blue-green/hooks';
+import { LIFECYCLE_EVENTS } from '../blue-green/lifecycle-events';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { bootstrapContainer } from '../private/bootstrap';
-import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
 import { acknowledge, acknowledgeWildcards } from '../private/nag';
-import { ALARM_EVALUATION_PERIODS, ALARM_PERIOD, NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
 import { createDefaultVpc } from '../private/vpc';
 
 /**
@@ -94,7 +94,7 @@ export interface BlueGreenFargateServiceProps extends ContainerOptions, Deployme
  *   healthCheckPath: '/',
  * });
  */
-export class BlueGreenFargateService extends Construct {
+export class BlueGreenFargateService extends Construct implements IDashboardedService {
   /** The VPC of the service. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster (created or passed in). */

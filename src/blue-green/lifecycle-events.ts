@@ -1,4 +1,4 @@
-import { EnvironmentHooks } from '../blue-green/hooks';
+import { EnvironmentHooks } from './hooks';
 
 /** AppSpec lifecycle event names, in the order CodeDeploy runs them. */
 export const LIFECYCLE_EVENTS: ReadonlyArray<[keyof EnvironmentHooks, string]> = [
