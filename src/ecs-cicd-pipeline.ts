@@ -12,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { BlueGreenDeployment } from './blue-green/blue-green-deployment';
 import { validateImageBuildOptions } from './pipeline/build-options';
 import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
 import { PipelineSource } from './pipeline/pipeline-source';
@@ -77,6 +78,13 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
    * @default - dev, staging and prod (`production: true`), with an approval before prod
    */
   readonly environments?: EnvironmentOptions[];
+
+  /**
+   * The engine that runs the environments' blue/green deployments; an environment's own
+   * `blueGreen` overrides it.
+   * @default BlueGreenDeployment.codeDeploy()
+   */
+  readonly blueGreen?: BlueGreenDeployment;
 
   /**
    * ECR repository to push to.
@@ -216,6 +224,7 @@ export class EcsCiCdPipeline extends Construct {
       ...containerOptions(props),
       ...env,
       environmentName: env.name,
+      blueGreen: env.blueGreen ?? props.blueGreen,
       production: isProduction(envs, i),
       vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
     }));
@@ -303,14 +312,12 @@ export class EcsCiCdPipeline extends Construct {
           externalEntityLink: previous?.url,
         }));
       }
-      stageActions.push(new actions.CodeDeployEcsDeployAction({
+      stageActions.push(service.deploymentTarget.deployAction(this, {
         actionName: 'Deploy',
         runOrder: 2,
-        role: this.createDeployRole(service),
-        deploymentGroup: service.deploymentGroup,
-        appSpecTemplateFile: buildOutput.atPath(`appspec-${env.name}.yaml`),
-        taskDefinitionTemplateFile: buildOutput.atPath(`taskdef-${env.name}.json`),
-        containerImageInputs: [{ input: buildOutput, taskDefinitionPlaceholder: 'IMAGE1_NAME' }],
+        buildOutput,
+        pipelineRole: this.pipeline.role,
+        artifactBucket: this.artifactBucket,
       }));
       const tests = this.integrationTests[env.name];
       if (tests) {
@@ -528,48 +535,6 @@ export class EcsCiCdPipeline extends Construct {
     acknowledgeWildcards(this.pipeline,
       'aws-cdk-lib grants the pipeline and its action roles object-level access to the pipeline\'s own artifact bucket and key (<bucket>/*, s3:GetObject*, kms:GenerateDataKey*, ...).',
       [...BUCKET_AND_KEY_GRANTS, 'Action::s3:PutObjectAcl', 'Action::s3:PutObjectVersionAcl']);
-  }
-
-  /**
-   * The role of an environment's CodeDeploy ECS action, with the grants aws-cdk-lib's
-   * CodeDeployEcsDeployAction makes (aws-codepipeline-actions/lib/codedeploy/ecs-deploy-action.js)
-   * except `iam:PassRole`, which it grants on `*` (any role trusting ecs-tasks): here only on the
-   * environment's task role and execution role, the two roles `taskdef-<env>.json` names. The
-   * action gets the role without policy updates, so it cannot add its own wider statements.
-   */
-  private createDeployRole(service: BlueGreenFargateService): iam.IRole {
-    const name = service.environmentName;
-    const role = new iam.Role(this, `Deploy-${name}ActionRole`, {
-      assumedBy: new iam.ArnPrincipal(this.pipeline.role.roleArn),
-      description: `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
-    });
-    const group = service.deploymentGroup;
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
-      resources: [group.application.applicationArn],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
-      resources: [group.deploymentGroupArn],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:GetDeploymentConfig'],
-      resources: [group.deploymentConfig.deploymentConfigArn],
-    }));
-    // ecs:*TaskDefinition actions take no task-definition resource (aws/containers-roadmap#929, open): '*' only.
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
-    const taskDefinition = service.taskDefinition;
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }));
-    this.artifactBucket.grantRead(role);
-    acknowledgeWildcards(role,
-      'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
-      + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
-      ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS]);
-    return role.withoutPolicyUpdates();
   }
 }
 

@@ -6,6 +6,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
@@ -13,8 +14,11 @@ import { Construct, IConstruct } from 'constructs';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
 import { ALARM_EVALUATION_PERIODS, ALARM_PERIOD, NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from './settings';
+import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
+import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
+import { appSpecHooks } from '../blue-green/codedeploy/lifecycle-events';
+import { IBlueGreenDeploymentTarget } from '../blue-green/engine';
 import { EnvironmentHooks } from '../blue-green/hooks';
-import { LIFECYCLE_EVENTS } from '../blue-green/lifecycle-events';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { bootstrapContainer } from '../private/bootstrap';
@@ -115,10 +119,10 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
   public readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
   /** The target group new task sets start on. */
   public readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
-  /** The CodeDeploy application. */
-  public readonly application: codedeploy.EcsApplication;
-  /** The CodeDeploy deployment group that performs blue/green deployments. */
-  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  /** The engine that runs this environment's blue/green deployments. */
+  public readonly blueGreen: BlueGreenDeployment;
+  /** This environment as a deployment target: what the pipeline needs to deploy it. */
+  public readonly deploymentTarget: IBlueGreenDeploymentTarget;
   /** The task-count scaling target with the CPU/memory target-tracking policies. */
   public readonly scalableTarget: ecs.ScalableTaskCount;
   /** Alarms that roll a deployment back (those this construct created). */
@@ -164,6 +168,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.containerPort = s.containerPort;
     this.production = s.production;
     this.environmentName = props.environmentName ?? id;
+    this.blueGreen = props.blueGreen ?? BlueGreenDeployment.codeDeploy();
     this.warnAboutSettings(props, s);
 
     // ---- network and cluster --------------------------------------------------------------------
@@ -340,7 +345,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       // flag); RegisterScalableTarget then moves the count into [minCapacity, maxCapacity]
       // (Application Auto Scaling API reference, RegisterScalableTarget).
       desiredCount: undefined,
-      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+      deploymentController: this.blueGreen.deploymentController,
       capacityProviderStrategies,
       securityGroups: [serviceSecurityGroup],
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -384,25 +389,8 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       });
     }
 
-    // ---- alarms and deployment group -------------------------------------------------------------
+    // ---- alarms ---------------------------------------------------------------------------------
     this.alarms = this.createAlarms(s.http5xxThreshold, s.targetResponseTimeThreshold);
-    this.application = new codedeploy.EcsApplication(this, 'Application');
-    const trafficShifting = props.trafficShifting ?? TrafficShifting.allAtOnce();
-    this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
-      application: this.application,
-      service: this.service,
-      blueGreenDeploymentConfig: {
-        blueTargetGroup: this.blueTargetGroup,
-        greenTargetGroup: this.greenTargetGroup,
-        listener: this.productionListener,
-        testListener: this.testListener,
-        terminationWaitTime: s.terminationWaitTime,
-      },
-      deploymentConfig: trafficShifting.bindDeploymentConfig(this, 'DeploymentConfig'),
-      alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
-      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
-    });
-    this.limitDeploymentRole();
 
     // ---- hooks: the built-in smoke test and the user's functions ---------------------------------
     if (props.smokeTest === true && props.hooks?.afterAllowTestTraffic) {
@@ -427,31 +415,27 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       albSecurityGroup.connections.allowFrom(this.smokeTest.function, ec2.Port.tcp(s.testListenerPort), 'Built-in smoke test');
     }
     this.hooks = { ...props.hooks, ...(this.smokeTest ? { afterAllowTestTraffic: this.smokeTest.function } : {}) };
-    for (const [key] of LIFECYCLE_EVENTS) {
-      const fn = this.hooks[key];
-      if (!fn) { continue; }
-      if (fn !== this.smokeTest?.function && fn.isBoundToVpc) {
+    for (const [key, fn] of Object.entries(this.hooks) as Array<[string, lambda.IFunction | undefined]>) {
+      if (fn && fn !== this.smokeTest?.function && fn.isBoundToVpc) {
         // A hook in a VPC may test the green version like the smoke test does: admit it by security group.
         albSecurityGroup.connections.allowFrom(fn, ec2.Port.tcp(s.testListenerPort), `Lifecycle hook ${key}`);
       }
-      if (!fn.role) {
-        // addToRolePolicy is a no-op on a function without a role (Function.fromFunctionArn): without the
-        // permission the hook cannot report, and the deployment waits for the hook's timeout (1 hour).
-        Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:hookWithoutRole',
-          `hooks.${key} (${fn.node.path}) is imported without its role, so it cannot be granted `
-          + 'codedeploy:PutLifecycleEventHookExecutionStatus: grant it yourself on this environment\'s deployment group '
-          + '(deploymentGroup.deploymentGroupArn), or import the function with Function.fromFunctionAttributes({ functionArn, role })');
-      }
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
-        resources: [this.deploymentGroup.deploymentGroupArn],
-      }));
-      // CodeDeploy invokes the unqualified ARN named in the AppSpec; grantInvoke would add '<arn>:*'.
-      this.deploymentGroup.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [fn.functionArn],
-      }));
     }
+
+    // ---- deployment engine: controller wiring, hooks, rollback alarms -----------------------------
+    this.deploymentTarget = this.blueGreen.bind(this, {
+      environmentName: this.environmentName,
+      service: this.service,
+      taskDefinition: this.taskDefinition,
+      productionListener: this.productionListener,
+      testListener: this.testListener,
+      blueTargetGroup: this.blueTargetGroup,
+      greenTargetGroup: this.greenTargetGroup,
+      alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
+      hooks: this.hooks,
+      trafficShifting: props.trafficShifting ?? TrafficShifting.allAtOnce(),
+      terminationWaitTime: s.terminationWaitTime,
+    });
 
     // ---- dashboard and outputs --------------------------------------------------------------------
     if (props.dashboard ?? true) {
@@ -468,12 +452,23 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
 
   /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
   public get appSpecHooks(): { [lifecycleEvent: string]: string } {
-    const out: { [lifecycleEvent: string]: string } = {};
-    for (const [key, event] of LIFECYCLE_EVENTS) {
-      const fn = this.hooks[key];
-      if (fn) { out[event] = fn.functionArn; }
-    }
-    return out;
+    return appSpecHooks(this.hooks);
+  }
+
+  /**
+   * The CodeDeploy application.
+   * @throws when the environment's `blueGreen` engine is not `BlueGreenDeployment.codeDeploy()`
+   */
+  public get application(): codedeploy.EcsApplication {
+    return this.codeDeployTarget('application').application;
+  }
+
+  /**
+   * The CodeDeploy deployment group (blue/green, automatic rollback on failure and on alarm).
+   * @throws when the environment's `blueGreen` engine is not `BlueGreenDeployment.codeDeploy()`
+   */
+  public get deploymentGroup(): codedeploy.EcsDeploymentGroup {
+    return this.codeDeployTarget('deploymentGroup').deploymentGroup;
   }
 
   /**
@@ -486,25 +481,11 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     acknowledgeWildcards(executionRole, 'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
   }
 
-  /**
-   * aws-cdk-lib's EcsDeploymentGroup always attaches AWSCodeDeployRoleForECS (it calls
-   * `role.addManagedPolicy` even on a role passed in), which lets CodeDeploy invoke any function,
-   * read any object and publish to any topic. Replace it with AWSCodeDeployRoleForECSLimited:
-   * ecs:CreateTaskSet/UpdateServicePrimaryTaskSet/DeleteTaskSet/DescribeServices,
-   * elasticloadbalancing:Describe*, ModifyListener, ModifyRule, cloudwatch:DescribeAlarms and
-   * iam:PassRole to ECS tasks, which is what an ECS blue/green deployment does; its Lambda, SNS and
-   * S3 statements only match CodeDeployHook_* functions, CodeDeployTopic_* topics and objects
-   * tagged UseWithCodeDeploy. Nothing more is needed: the hooks get lambda:InvokeFunction one by
-   * one below, the deployment group has no SNS triggers, and the deployments do not read S3:
-   * CodePipeline's CodeDeployToECS action hands CodeDeploy the AppSpec itself, and this role never
-   * had use of the artifact bucket's KMS key, so reading the artifacts could not have worked with
-   * the broad policy either. (Checked against the AWS managed policy reference and the ECS guide,
-   * not in an account.)
-   * Setting the L1 property keeps the role (no replacement) and lets cdk-nag see the real list.
-   */
-  private limitDeploymentRole(): void {
-    const cfnRole = this.deploymentGroup.role.node.defaultChild as iam.CfnRole;
-    cfnRole.managedPolicyArns = [iam.ManagedPolicy.fromAwsManagedPolicyName('AWSCodeDeployRoleForECSLimited').managedPolicyArn];
+  private codeDeployTarget(prop: string): CodeDeployDeploymentTarget {
+    if (!(this.deploymentTarget instanceof CodeDeployDeploymentTarget)) {
+      throw new Error(`${prop} exists only when blueGreen is BlueGreenDeployment.codeDeploy(); environment '${this.environmentName}' uses another engine`);
+    }
+    return this.deploymentTarget;
   }
 
   private warnAboutSettings(props: BlueGreenFargateServiceProps, s: ReturnType<typeof resolveServiceSettings>): void {
@@ -592,10 +573,6 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     }
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'Plain environment variables carry non-secret configuration (AWS_XRAY_DAEMON_ADDRESS, the environment prop); secrets go through the secrets prop.');
-    acknowledge(this.deploymentGroup.role, 'AwsSolutions-IAM4',
-      'AWSCodeDeployRoleForECSLimited is the AWS-maintained minimum for CodeDeploy ECS blue/green (task sets, listener rules, alarms); '
-      + 'its Lambda, S3 and SNS statements are limited to CodeDeployHook_*/CodeDeployTopic_* names and tagged objects, and the hooks are granted one by one.', false,
-      ['Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECSLimited']);
   }
 
 }

@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTestOptions } from '../blue-green/smoke-test-options';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
@@ -287,6 +288,11 @@ export interface DeploymentEnvironmentOptions {
    */
   readonly accessLogBucket?: s3.IBucket;
 
+  /**
+   * The engine that runs this environment's blue/green deployments.
+   * @default - `BlueGreenDeployment.codeDeploy()` (in a pipeline: the pipeline's `blueGreen`)
+   */
+  readonly blueGreen?: BlueGreenDeployment;
   /**
    * How production traffic moves to the new version.
    * @default TrafficShifting.allAtOnce()
