@@ -13,9 +13,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { BlueGreenDeployment } from './blue-green/blue-green-deployment';
+import { IDeployTarget } from './blue-green/deploy-target';
 import { validateImageBuildOptions } from './pipeline/build-options';
 import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
 import { PipelineSource } from './pipeline/pipeline-source';
+import { grantImagePull } from './private/image-pull';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from './private/nag';
 import { validateCommands, validateInteger, validatePattern } from './private/validation';
 import { createDefaultVpc, natGatewayCidrs } from './private/vpc';
@@ -229,8 +231,10 @@ export class EcsCiCdPipeline extends Construct {
       vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
     }));
 
+    // The pipeline sees its environments as deploy targets only: name, URL, who pulls, how to deploy.
+    const targets: IDeployTarget[] = this.environments;
     // Every environment pulls the digest the build pushed.
-    this.environments.forEach(env => env.grantImagePull(this.repository));
+    targets.forEach(target => grantImagePull(this.repository, target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {
@@ -298,10 +302,10 @@ export class EcsCiCdPipeline extends Construct {
 
     this.integrationTests = this.createIntegrationTests(envs);
     envs.forEach((env, i) => {
-      const service = this.environments[i];
+      const target = targets[i];
       const stageActions: codepipeline.IAction[] = [];
       if (needsApproval[i]) {
-        const previous = this.environments[i - 1];
+        const previous = targets[i - 1];
         stageActions.push(new actions.ManualApprovalAction({
           actionName: 'Approve',
           runOrder: 1,
@@ -312,7 +316,7 @@ export class EcsCiCdPipeline extends Construct {
           externalEntityLink: previous?.url,
         }));
       }
-      stageActions.push(service.deploymentTarget.deployAction(this, {
+      stageActions.push(target.deployAction(this, {
         actionName: 'Deploy',
         runOrder: 2,
         buildOutput,
@@ -327,7 +331,7 @@ export class EcsCiCdPipeline extends Construct {
           project: tests,
           input: sourceOutput,
           environmentVariables: {
-            SERVICE_URL: { value: service.url },
+            SERVICE_URL: { value: target.url },
             ENVIRONMENT_NAME: { value: env.name },
           },
         }));

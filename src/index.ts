@@ -3,6 +3,7 @@ export * from './blue-green/smoke-test';
 export * from './blue-green/smoke-test-options';
 export * from './blue-green/traffic-shifting';
 export * from './blue-green/engine';
+export * from './blue-green/deploy-target';
 export * from './blue-green/blue-green-deployment';
 export * from './blue-green/codedeploy/options';
 export * from './service/options';

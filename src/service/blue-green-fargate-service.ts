@@ -1,6 +1,7 @@
 import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -17,11 +18,13 @@ import { ALARM_EVALUATION_PERIODS, ALARM_PERIOD, NON_PRODUCTION_TERMINATION_WAIT
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
 import { appSpecHooks } from '../blue-green/codedeploy/lifecycle-events';
-import { IBlueGreenDeploymentTarget } from '../blue-green/engine';
+import { IDeployTarget } from '../blue-green/deploy-target';
+import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/engine';
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { bootstrapContainer } from '../private/bootstrap';
+import { grantImagePull } from '../private/image-pull';
 import { acknowledge, acknowledgeWildcards } from '../private/nag';
 import { createDefaultVpc } from '../private/vpc';
 
@@ -98,7 +101,7 @@ export interface BlueGreenFargateServiceProps extends ContainerOptions, Deployme
  *   healthCheckPath: '/',
  * });
  */
-export class BlueGreenFargateService extends Construct implements IDashboardedService {
+export class BlueGreenFargateService extends Construct implements IDashboardedService, IDeployTarget {
   /** The VPC of the service. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster (created or passed in). */
@@ -472,13 +475,31 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
   }
 
   /**
+   * Who pulls this environment's images: the task definition's execution role. Grant it with
+   * `repository.grantPull(service.imagePuller)` (the bootstrap image is public and needs no grant).
+   */
+  public get imagePuller(): iam.IGrantable {
+    return this.taskDefinition.obtainExecutionRole();
+  }
+
+  /** Files the image build must write for this environment (the engine's). */
+  public get buildOutputFiles(): string[] {
+    return this.deploymentTarget.buildOutputFiles;
+  }
+
+  /** The pipeline action that deploys this environment (the engine's). */
+  public deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction {
+    return this.deploymentTarget.deployAction(scope, options);
+  }
+
+  /**
    * Lets the tasks pull images from `repository`: needed for the images deployments bring (the
-   * bootstrap image is public). `EcsCiCdPipeline` calls it for its repository.
+   * bootstrap image is public).
+   *
+   * @deprecated use `repository.grantPull(service.imagePuller)`, which returns the grant
    */
   public grantImagePull(repository: ecr.IRepository): void {
-    const executionRole = this.taskDefinition.obtainExecutionRole();
-    repository.grantPull(executionRole);
-    acknowledgeWildcards(executionRole, 'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
+    grantImagePull(repository, this.imagePuller);
   }
 
   private codeDeployTarget(prop: string): CodeDeployDeploymentTarget {
