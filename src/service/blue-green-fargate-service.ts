@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -10,11 +10,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { createDeploymentAlarms } from './alarms';
+import { DependOnCapacityProviderAssociations, defaultCapacityProviderStrategy } from './capacity';
+import { createLoadBalancerPair } from './load-balancer';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
-import { ALARM_EVALUATION_PERIODS, ALARM_PERIOD, NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from './settings';
+import { NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from './settings';
+import { addXrayDaemon } from './xray';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
 import { appSpecHooks } from '../blue-green/codedeploy/lifecycle-events';
@@ -33,7 +36,6 @@ import { createDefaultVpc } from '../private/vpc';
  * daemon's release workflow pushes `public.ecr.aws/xray/aws-xray-daemon:<version>`, next to the
  * moving `latest` and `3.x`; v3.6.6 was released on 2026-07-14), so tasks never change under you.
  */
-const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
 
 /** Properties of a {@link BlueGreenFargateService}. */
 export interface BlueGreenFargateServiceProps extends ContainerOptions, DeploymentEnvironmentOptions {
@@ -228,106 +230,20 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: s.containerName }),
     });
     if (s.xray) {
-      this.addXrayDaemon(props.xrayDaemonImage);
+      addXrayDaemon(this.taskDefinition, this.logGroup, props.xrayDaemonImage);
     }
 
     // ---- load balancer ----------------------------------------------------------------------------
-    const https = props.certificate !== undefined;
-    const protocol = https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP;
-    const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
-      vpc: this.vpc,
-      description: `Load balancer of ${this.environmentName}`,
-      allowAllOutbound: false,
-    });
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc: this.vpc,
-      internetFacing: s.internetFacing,
-      securityGroup: albSecurityGroup,
-      dropInvalidHeaderFields: true,
-      deletionProtection: props.loadBalancerDeletionProtection ?? s.production,
-    });
-    if (props.accessLogBucket) {
-      this.loadBalancer.logAccessLogs(props.accessLogBucket, this.environmentName);
-    }
-    const productionCidrs = props.productionListenerAllowedCidrs ?? (s.internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock]);
-    const productionPeers = productionCidrs.map(toPeer);
-    // Environments may share a VPC: production's test listener (its unreleased green version)
-    // admits no CIDR by default, only the smoke test and the hooks by security group (below).
-    const testCidrs = props.testListenerAllowedCidrs ?? (s.production ? [] : [this.vpc.vpcCidrBlock]);
-    const testPeers = testCidrs.map(toPeer);
-    if (s.production && !https && s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0')) {
-      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:plainHttpProduction',
-        `production environment '${this.environmentName}' serves plain HTTP to ${productionCidrs.join(', ')} on port ${s.productionListenerPort}: `
-        + 'set certificate to serve HTTPS, or restrict productionListenerAllowedCidrs');
-    }
-
-    const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
-      vpc: this.vpc,
-      port: s.containerPort,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-      // Fast cutover: a task is healthy after 2 x 10 s, and a drained one leaves after 30 s
-      // (the aws-cdk-lib default of 300 s makes every blue/green cutover wait 5 minutes).
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: {
-        path: s.healthCheckPath,
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
-    };
-    this.blueTargetGroup = new elbv2.ApplicationTargetGroup(this, 'BlueTargetGroup', targetGroupProps);
-    this.greenTargetGroup = new elbv2.ApplicationTargetGroup(this, 'GreenTargetGroup', targetGroupProps);
-
-    const listenerSecurity = https
-      ? { certificates: [elbv2.ListenerCertificate.fromCertificateManager(props.certificate!)], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }
-      : {};
-    this.productionListener = this.loadBalancer.addListener('ProductionListener', {
-      port: s.productionListenerPort,
-      protocol,
-      open: false,
-      defaultTargetGroups: [this.blueTargetGroup],
-      ...listenerSecurity,
-    });
-    productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(s.productionListenerPort), 'Production listener'));
-    if (https && s.productionListenerPort !== 80) {
-      const redirect = this.loadBalancer.addListener('HttpRedirectListener', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: `${s.productionListenerPort}`, permanent: true }),
-      });
-      // When a certificate is added to a live environment, the production listener moves from port
-      // 80 to 443 in the same update that creates this listener on port 80. Without the dependency
-      // CloudFormation may create it first, and ELB rejects a second listener on port 80
-      // (DuplicateListener), failing the update.
-      redirect.node.addDependency(this.productionListener);
-      productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP to HTTPS redirect'));
-    }
-    this.testListener = this.loadBalancer.addListener('TestListener', {
-      port: s.testListenerPort,
-      protocol,
-      open: false,
-      defaultTargetGroups: [this.greenTargetGroup],
-      ...listenerSecurity,
-    });
-    testPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(s.testListenerPort), 'Test listener (blue/green)'));
-
-    const scheme = https ? 'https' : 'http';
-    const defaultPort = https ? 443 : 80;
-    // With a certificate, only domainName matches it: the load balancer's own DNS name never does.
-    const host = props.domainName ?? this.loadBalancer.loadBalancerDnsName;
-    this.url = `${scheme}://${host}${s.productionListenerPort === defaultPort ? '' : `:${s.productionListenerPort}`}`;
-    this.testUrl = `${scheme}://${host}:${s.testListenerPort}`;
-    if (props.hostedZone) {
-      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', {
-        zone: props.hostedZone,
-        recordName: props.domainName,
-        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
-        comment: `Production URL of ${this.environmentName}`,
-      });
-    }
+    const pair = createLoadBalancerPair(this, { vpc: this.vpc, environmentName: this.environmentName, props, settings: s });
+    const { securityGroup: albSecurityGroup, protocol, productionCidrs, testCidrs } = pair;
+    this.loadBalancer = pair.loadBalancer;
+    this.blueTargetGroup = pair.blueTargetGroup;
+    this.greenTargetGroup = pair.greenTargetGroup;
+    this.productionListener = pair.productionListener;
+    this.testListener = pair.testListener;
+    this.url = pair.url;
+    this.testUrl = pair.testUrl;
+    this.aliasRecord = pair.aliasRecord;
 
     // ---- service ----------------------------------------------------------------------------------
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
@@ -393,7 +309,14 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     }
 
     // ---- alarms ---------------------------------------------------------------------------------
-    this.alarms = this.createAlarms(s.http5xxThreshold, s.targetResponseTimeThreshold);
+    this.alarms = createDeploymentAlarms(this, {
+      environmentName: this.environmentName,
+      blueTargetGroup: this.blueTargetGroup,
+      greenTargetGroup: this.greenTargetGroup,
+      loadBalancer: this.loadBalancer,
+      http5xxThreshold: s.http5xxThreshold,
+      responseTime: s.targetResponseTimeThreshold,
+    });
 
     // ---- hooks: the built-in smoke test and the user's functions ---------------------------------
     if (props.smokeTest === true && props.hooks?.afterAllowTestTraffic) {
@@ -525,56 +448,6 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     }
   }
 
-  private addXrayDaemon(image?: ecs.ContainerImage): void {
-    this.taskDefinition.addContainer('xray-daemon', {
-      containerName: 'xray-daemon',
-      image: image ?? ecs.ContainerImage.fromRegistry(DEFAULT_XRAY_DAEMON_IMAGE),
-      // Tracing must never take the application down: the daemon is not essential.
-      essential: false,
-      cpu: 32,
-      memoryReservationMiB: 256,
-      portMappings: [{ containerPort: XRAY_DAEMON_PORT, protocol: ecs.Protocol.UDP }],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'xray-daemon' }),
-    });
-    // X-Ray's write APIs have no resource-level permissions: '*' is the only valid resource.
-    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
-      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
-      resources: ['*'],
-    }));
-  }
-
-  private createAlarms(http5xxThreshold: number, responseTime: Duration): cloudwatch.Alarm[] {
-    const minute = ALARM_PERIOD;
-    const alarms: cloudwatch.Alarm[] = [];
-    for (const [color, tg] of [['Blue', this.blueTargetGroup], ['Green', this.greenTargetGroup]] as const) {
-      alarms.push(new cloudwatch.Alarm(this, `${color}Http5xxAlarm`, {
-        alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group returned >= ${http5xxThreshold} 5xx in a minute (rolls the deployment back)`,
-        metric: tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }),
-        threshold: http5xxThreshold,
-        evaluationPeriods: ALARM_EVALUATION_PERIODS.http5xx,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }));
-      alarms.push(new cloudwatch.Alarm(this, `${color}UnhealthyHostsAlarm`, {
-        alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group has unhealthy targets for 2 minutes (rolls the deployment back)`,
-        metric: tg.metrics.unhealthyHostCount({ period: minute, statistic: 'Maximum' }),
-        threshold: 1,
-        evaluationPeriods: ALARM_EVALUATION_PERIODS.unhealthyHosts,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }));
-    }
-    alarms.push(new cloudwatch.Alarm(this, 'TargetResponseTimeAlarm', {
-      alarmDescription: `${this.environmentName}: p99 target response time above ${responseTime.toHumanString()} for 3 minutes (rolls the deployment back)`,
-      metric: this.loadBalancer.metrics.targetResponseTime({ period: minute, statistic: 'p99' }),
-      threshold: responseTime.toMilliseconds() / 1000,
-      evaluationPeriods: ALARM_EVALUATION_PERIODS.targetResponseTime,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }));
-    return alarms;
-  }
-
   private addNagSuppressions(albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, tokenCidrs: boolean, noAccessLogs: boolean): void {
     if (openProductionListener) {
       acknowledge(albSecurityGroup, 'AwsSolutions-EC23',
@@ -597,29 +470,3 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
   }
 
 }
-
-function defaultCapacityProviderStrategy(production: boolean): ecs.CapacityProviderStrategy[] {
-  if (production) {
-    return [{ capacityProvider: 'FARGATE', weight: 1 }];
-  }
-  return [
-    { capacityProvider: 'FARGATE', base: 1, weight: 1 },
-    { capacityProvider: 'FARGATE_SPOT', weight: 4 },
-  ];
-}
-
-/** Makes `service` depend on the cluster's capacity-provider association once aws-cdk-lib has created it. */
-class DependOnCapacityProviderAssociations implements IAspect {
-  constructor(private readonly service: ecs.CfnService) {}
-
-  public visit(node: IConstruct): void {
-    if (node instanceof ecs.CfnClusterCapacityProviderAssociations) {
-      this.service.addDependency(node);
-    }
-  }
-}
-
-function toPeer(cidr: string): ec2.IPeer {
-  return !Token.isUnresolved(cidr) && cidr.includes(':') ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
-}
-
