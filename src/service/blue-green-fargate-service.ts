@@ -12,11 +12,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { createDeploymentAlarms } from './alarms';
+import { configureAutoscaling } from './autoscaling';
 import { DependOnCapacityProviderAssociations, defaultCapacityProviderStrategy } from './capacity';
+import { addServiceNagAcknowledgements, warnAboutSettings } from './checks';
 import { createLoadBalancerPair } from './load-balancer';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
-import { NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from './settings';
+import { resolveServiceSettings, XRAY_DAEMON_PORT } from './settings';
 import { addXrayDaemon } from './xray';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
@@ -28,14 +30,7 @@ import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { bootstrapContainer } from '../private/bootstrap';
 import { grantImagePull } from '../private/image-pull';
-import { acknowledge, acknowledgeWildcards } from '../private/nag';
 import { createDefaultVpc } from '../private/vpc';
-
-/**
- * The X-Ray daemon image used when `xrayDaemonImage` is not given: a released version (the
- * daemon's release workflow pushes `public.ecr.aws/xray/aws-xray-daemon:<version>`, next to the
- * moving `latest` and `3.x`; v3.6.6 was released on 2026-07-14), so tasks never change under you.
- */
 
 /** Properties of a {@link BlueGreenFargateService}. */
 export interface BlueGreenFargateServiceProps extends ContainerOptions, DeploymentEnvironmentOptions {
@@ -174,7 +169,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.production = s.production;
     this.environmentName = props.environmentName ?? id;
     this.blueGreen = props.blueGreen ?? BlueGreenDeployment.codeDeploy();
-    this.warnAboutSettings(props, s);
+    warnAboutSettings(this, props, s);
 
     // ---- network and cluster --------------------------------------------------------------------
     if (props.cluster && props.vpc) {
@@ -288,25 +283,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(s.containerPort), 'Load balancer to tasks');
 
     // ---- autoscaling ------------------------------------------------------------------------------
-    this.scalableTarget = this.service.autoScaleTaskCount({ minCapacity: s.minCapacity, maxCapacity: s.maxCapacity });
-    const cooldowns = { scaleOutCooldown: s.scaleOutCooldown, scaleInCooldown: s.scaleInCooldown };
-    this.scalableTarget.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: s.cpuTargetUtilization, ...cooldowns });
-    this.scalableTarget.scaleOnMemoryUtilization('MemoryScaling', { targetUtilizationPercent: s.memoryTargetUtilization, ...cooldowns });
-    if (props.requestsPerTarget !== undefined) {
-      this.scalableTarget.scaleOnRequestCount('RequestCountScaling', {
-        requestsPerTarget: props.requestsPerTarget,
-        targetGroup: this.blueTargetGroup,
-        ...cooldowns,
-      });
-    }
-    for (const action of props.scheduledScaling ?? []) {
-      this.scalableTarget.scaleOnSchedule(`Schedule${action.name}`, {
-        schedule: action.schedule,
-        minCapacity: action.minCapacity,
-        maxCapacity: action.maxCapacity,
-        timeZone: action.timeZone,
-      });
-    }
+    this.scalableTarget = configureAutoscaling(this.service, this.blueTargetGroup, props, s);
 
     // ---- alarms ---------------------------------------------------------------------------------
     this.alarms = createDeploymentAlarms(this, {
@@ -373,7 +350,8 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
     const openProductionListener = s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0');
     const tokenCidrs = [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c));
-    this.addNagSuppressions(albSecurityGroup, openProductionListener, tokenCidrs, props.accessLogBucket === undefined);
+    addServiceNagAcknowledgements(this.loadBalancer, this.taskDefinition, albSecurityGroup,
+      openProductionListener, tokenCidrs, props.accessLogBucket === undefined);
   }
 
   /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
@@ -432,41 +410,5 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     return this.deploymentTarget;
   }
 
-  private warnAboutSettings(props: BlueGreenFargateServiceProps, s: ReturnType<typeof resolveServiceSettings>): void {
-    const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-ecs-cicd-pipeline:${id}`, message);
-    if (props.certificate && !props.domainName) {
-      warn('certificateWithoutDomainName', 'certificate is set without domainName: url, SERVICE_URL and the approval link use the load balancer\'s '
-        + 'DNS name, which the certificate does not cover, so HTTPS clients reject it; set domainName (and hostedZone to create the alias record)');
-    }
-    if (s.desiredCountNotApplied) {
-      warn('desiredCountNotApplied', `desiredCount (${props.desiredCount}) differs from minCapacity (${s.minCapacity}): the service carries no DesiredCount `
-        + '(autoscaling owns it), so it starts with minCapacity tasks; set minCapacity instead');
-    }
-    if (s.terminationWaitBelowAlarmWindow) {
-      warn('terminationWaitBelowAlarmWindow', `terminationWaitTime (${s.terminationWaitTime.toHumanString()}) is shorter than the `
-        + `${NON_PRODUCTION_TERMINATION_WAIT.toHumanString()} the built-in alarms need: an all-at-once deployment ends before they can roll it back`);
-    }
-  }
-
-  private addNagSuppressions(albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, tokenCidrs: boolean, noAccessLogs: boolean): void {
-    if (openProductionListener) {
-      acknowledge(albSecurityGroup, 'AwsSolutions-EC23',
-        'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.');
-    } else if (tokenCidrs) {
-      // EC23 cannot evaluate a CIDR that CloudFormation resolves (the VPC's CidrBlock) and reports a validation failure.
-      acknowledge(albSecurityGroup, 'CdkNagValidationFailure',
-        'The listeners admit the VPC CIDR, a CloudFormation attribute AwsSolutions-EC23 cannot evaluate; it is never 0.0.0.0/0.', false,
-        ['AwsSolutions-EC23']);
-    }
-    if (noAccessLogs) {
-      acknowledge(this.loadBalancer, 'AwsSolutions-ELB2', 'Access logs need a bucket the platform team owns; they are opt-in through accessLogBucket.');
-    }
-    if (this.taskDefinition.node.tryFindChild('TaskRole')) {
-      acknowledgeWildcards(this.taskDefinition.taskRole,
-        'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions (Resource::*).', ['Resource::\\*']);
-    }
-    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
-      'Plain environment variables carry non-secret configuration (AWS_XRAY_DAEMON_ADDRESS, the environment prop); secrets go through the secrets prop.');
-  }
 
 }

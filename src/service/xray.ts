@@ -3,7 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { XRAY_DAEMON_PORT } from './settings';
 
-/** The X-Ray daemon image used unless `xrayDaemonImage` is given. */
+/**
+ * The X-Ray daemon image used when `xrayDaemonImage` is not given: a released version (the
+ * daemon's release workflow pushes `public.ecr.aws/xray/aws-xray-daemon:<version>`, next to the
+ * moving `latest` and `3.x`; v3.6.6 was released on 2026-07-14), so tasks never change under you.
+ */
 const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
 
 /**
