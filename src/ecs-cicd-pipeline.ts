@@ -1,26 +1,26 @@
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { BlueGreenDeployment } from './blue-green/blue-green-deployment';
 import { IDeployTarget } from './blue-green/deploy-target';
 import { validateImageBuildOptions } from './pipeline/build-options';
 import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
+import { createIntegrationTests } from './pipeline/integration-tests';
+import { createTopic, notificationTarget } from './pipeline/notifications';
 import { PipelineSource } from './pipeline/pipeline-source';
+import { createRepository } from './pipeline/repository';
 import { grantImagePull } from './private/image-pull';
-import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from './private/nag';
+import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from './private/nag';
 import { validateCommands, validateInteger, validatePattern } from './private/validation';
-import { createDefaultVpc, natGatewayCidrs } from './private/vpc';
+import { createDefaultVpc } from './private/vpc';
 import { BlueGreenFargateService } from './service/blue-green-fargate-service';
 import { ContainerOptions, DeploymentEnvironmentOptions } from './service/options';
 import { resolveServiceSettings } from './service/settings';
@@ -209,7 +209,7 @@ export class EcsCiCdPipeline extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
-    this.repository = props.repository ?? this.createRepository(props, removalPolicy);
+    this.repository = props.repository ?? createRepository(this, props, removalPolicy);
     if (props.vpc && props.natGateways !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because vpc is given`);
     }
@@ -290,17 +290,17 @@ export class EcsCiCdPipeline extends Construct {
 
     const needsApproval = envs.map((_, i) => requiresApproval(envs, i));
     if (needsApproval.some(Boolean)) {
-      this.approvalTopic = this.createTopic('ApprovalTopic', envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
+      this.approvalTopic = createTopic(this, 'ApprovalTopic', this.encryptionKey, envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
     }
-    this.notificationTopic = this.createTopic('NotificationTopic', props.notificationEmails ?? []);
-    this.pipeline.notifyOn('Notifications', this.notificationTarget(this.notificationTopic), {
+    this.notificationTopic = createTopic(this, 'NotificationTopic', this.encryptionKey, props.notificationEmails ?? []);
+    this.pipeline.notifyOn('Notifications', notificationTarget(this, this.notificationTopic), {
       events: [
         codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
         codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
       ],
     });
 
-    this.integrationTests = this.createIntegrationTests(envs);
+    this.integrationTests = createIntegrationTests(this, this.encryptionKey, envs, this.environments);
     envs.forEach((env, i) => {
       const target = targets[i];
       const stageActions: codepipeline.IAction[] = [];
@@ -403,134 +403,6 @@ export class EcsCiCdPipeline extends Construct {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:noApproval',
         'no environment requires approval: every commit reaches the last environment without a human decision');
     }
-  }
-
-  private createRepository(props: EcsCiCdPipelineProps, removalPolicy: RemovalPolicy): ecr.Repository {
-    return new ecr.Repository(this, 'Repository', {
-      imageScanOnPush: true,
-      imageTagMutability: ecr.TagMutability.IMMUTABLE,
-      encryption: props.repositoryEncryption ?? (props.repositoryEncryptionKey ? ecr.RepositoryEncryption.KMS : ecr.RepositoryEncryption.AES_256),
-      encryptionKey: props.repositoryEncryptionKey,
-      removalPolicy,
-      // With RemovalPolicy.DESTROY the repository's images go with it (otherwise deletion fails).
-      emptyOnDelete: removalPolicy === RemovalPolicy.DESTROY ? true : undefined,
-      lifecycleRules: [
-        { rulePriority: 1, description: 'Expire untagged images after 14 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14) },
-        { rulePriority: 2, description: `Keep the last ${props.imageRetentionCount ?? 30} images`, tagStatus: ecr.TagStatus.ANY, maxImageCount: props.imageRetentionCount ?? 30 },
-      ],
-    });
-  }
-
-  /**
-   * The notification topic as a notification-rule target. `Topic.bindAsNotificationRuleTarget`
-   * (aws-sns/lib/topic-base.js) grants publishing, and the key's use, to the bare
-   * `codestar-notifications.amazonaws.com` principal: any account's notification rule could then
-   * publish to the topic (confused deputy). This target makes the same grants with the principal
-   * limited to this account's notification rules (`aws:SourceAccount`, which AWS's notification
-   * set-up guide uses for these topics). No `aws:SourceArn`: no AWS document confirms that
-   * CodeStar Notifications sends it, and a condition on a missing key would silently drop every
-   * notification; the rule's own ARN could not be named anyway (the rule depends on the topic,
-   * which depends on the key).
-   */
-  private notificationTarget(topic: sns.ITopic): notifications.INotificationRuleTarget {
-    const stack = Stack.of(this);
-    const principal = new iam.ServicePrincipal('codestar-notifications.amazonaws.com').withConditions({
-      StringEquals: { 'aws:SourceAccount': stack.account },
-    });
-    return {
-      bindAsNotificationRuleTarget: () => {
-        topic.grantPublish(principal);
-        return { targetType: 'SNS', targetAddress: topic.topicArn };
-      },
-    };
-  }
-
-  private createTopic(id: string, emails: string[]): sns.Topic {
-    const topic = new sns.Topic(this, id, { masterKey: this.encryptionKey, enforceSSL: true });
-    for (const email of new Set(emails)) {
-      topic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
-    return topic;
-  }
-
-  /**
-   * One integration-test project per VPC, shared by the environments in it: the action passes
-   * `SERVICE_URL` and `ENVIRONMENT_NAME`, and each environment's commands run only for it. (A
-   * project per environment would cost 5 resources each and push ten environments past
-   * CloudFormation's 500.)
-   */
-  private createIntegrationTests(envs: EnvironmentOptions[]): { [environment: string]: codebuild.IProject } {
-    const byVpc = new Map<ec2.IVpc, number[]>();
-    envs.forEach((env, i) => {
-      if (!env.integrationTestCommands?.length) { return; }
-      const vpc = this.environments[i].vpc;
-      byVpc.set(vpc, [...(byVpc.get(vpc) ?? []), i]);
-    });
-    const out: { [environment: string]: codebuild.IProject } = {};
-    [...byVpc.entries()].forEach(([vpc, indexes], n) => {
-      const names = indexes.map(i => envs[i].name);
-      const commands = indexes.flatMap(i => envs[i].integrationTestCommands!.map(command =>
-        `if [ "$ENVIRONMENT_NAME" = '${envs[i].name}' ]; then\n${command}\nfi`));
-      const project = new codebuild.PipelineProject(this, n === 0 ? 'IntegrationTests' : `IntegrationTests${n + 1}`, {
-        description: `Integration tests against ${names.join(', ')}`.slice(0, 255),
-        vpc,
-        subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-        environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-        encryptionKey: this.encryptionKey,
-        timeout: Duration.minutes(30),
-        buildSpec: codebuild.BuildSpec.fromObject({
-          version: '0.2',
-          env: { shell: 'bash' },
-          phases: {
-            build: {
-              commands: [
-                `case "$ENVIRONMENT_NAME" in ${names.map(name => `'${name}'`).join('|')}) ;; *) echo "Unknown ENVIRONMENT_NAME '$ENVIRONMENT_NAME'" >&2; exit 1;; esac`,
-                'echo "Integration tests of $ENVIRONMENT_NAME against $SERVICE_URL"',
-                ...commands,
-              ],
-            },
-          },
-        }),
-      });
-      indexes.forEach(i => this.admitIntegrationTests(project, envs[i], i));
-      acknowledgeWildcards(project,
-        'CodeBuild in a VPC needs ec2:CreateNetworkInterface/Describe* on Resource::* and CreateNetworkInterfacePermission on network-interface/* '
-        + '(aws-cdk-lib grants, no narrower resource exists); log group, report group, artifact objects and key actions are the project\'s own.',
-        ['Resource::\\*', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
-      names.forEach(name => out[name] = project);
-    });
-    return out;
-  }
-
-  /**
-   * Lets the integration tests reach environment `i`'s production listener (SERVICE_URL). An
-   * internal load balancer is reached from inside the VPC: admit the project's security group. An
-   * internet-facing one resolves to public IPs, so the requests leave through NAT and arrive from
-   * the NAT gateways' Elastic IPs: admit those when the listener is restricted.
-   */
-  private admitIntegrationTests(project: codebuild.PipelineProject, env: EnvironmentOptions, i: number): void {
-    const service = this.environments[i];
-    const listener = service.productionListener;
-    if (!(env.internetFacing ?? true)) {
-      listener.connections.allowDefaultPortFrom(project, `Integration tests of ${env.name}`);
-      return;
-    }
-    const cidrs = env.productionListenerAllowedCidrs;
-    if (!cidrs || cidrs.includes('0.0.0.0/0')) { return; }
-    const natCidrs = natGatewayCidrs(service.vpc);
-    if (natCidrs.length === 0) {
-      Annotations.of(service).addWarningV2('cdk-ecs-cicd-pipeline:integrationTestsBlocked',
-        `environments[${i}].productionListenerAllowedCidrs (${JSON.stringify(cidrs)}) restricts the internet-facing load balancer of '${env.name}', `
-        + 'and its integration tests reach it from the VPC through NAT, whose public IPs are unknown here (an imported VPC, NAT instances or '
-        + 'Elastic IPs passed in): add the NAT public IPs (/32) to productionListenerAllowedCidrs, or set internetFacing: false, '
-        + 'or the integration tests will time out');
-      return;
-    }
-    natCidrs.forEach(cidr => listener.connections.allowDefaultPortFrom(ec2.Peer.ipv4(cidr), `Integration tests of ${env.name} (NAT gateway)`));
-    // The rules carry the Elastic IPs' PublicIp attribute, which AwsSolutions-EC23 cannot evaluate; they are /32s.
-    acknowledge(service.loadBalancer.connections.securityGroups[0], 'CdkNagValidationFailure',
-      'The production listener admits the NAT gateways\' Elastic IPs (/32, a CloudFormation attribute AwsSolutions-EC23 cannot evaluate) for the integration tests.', false,
-      ['AwsSolutions-EC23']);
   }
 
   private addNagSuppressions(): void {
