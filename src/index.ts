@@ -11,4 +11,5 @@ export * from './service/blue-green-fargate-service';
 export * from './service/service-dashboard';
 export * from './pipeline/pipeline-source';
 export * from './pipeline/image-build';
+export * from './pipeline/pipeline-props';
 export * from './ecs-cicd-pipeline';
