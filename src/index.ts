@@ -7,6 +7,7 @@ export * from './blue-green/deploy-target';
 export * from './blue-green/blue-green-deployment';
 export * from './blue-green/codedeploy/options';
 export * from './service/options';
+export * from './service/service-props';
 export * from './service/blue-green-fargate-service';
 export * from './service/service-dashboard';
 export * from './pipeline/pipeline-source';

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnOutput, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -16,10 +16,10 @@ import { configureAutoscaling } from './autoscaling';
 import { DependOnCapacityProviderAssociations, defaultCapacityProviderStrategy } from './capacity';
 import { addServiceNagAcknowledgements, warnAboutSettings } from './checks';
 import { createLoadBalancerPair } from './load-balancer';
-import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
-import { resolveServiceSettings, XRAY_DAEMON_PORT } from './settings';
-import { addXrayDaemon } from './xray';
+import { BlueGreenFargateServiceProps } from './service-props';
+import { resolveServiceSettings } from './settings';
+import { createServiceTask } from './task-definition';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
 import { appSpecHooks } from '../blue-green/codedeploy/lifecycle-events';
@@ -28,57 +28,8 @@ import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/e
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
-import { bootstrapContainer } from '../private/bootstrap';
 import { grantImagePull } from '../private/image-pull';
 import { createDefaultVpc } from '../private/vpc';
-
-/** Properties of a {@link BlueGreenFargateService}. */
-export interface BlueGreenFargateServiceProps extends ContainerOptions, DeploymentEnvironmentOptions {
-  /**
-   * Image the service starts with. In blue/green (CodeDeploy) mode this is only the bootstrap
-   * image: every deployment replaces it with the image in the deployment's task definition.
-   * @default - a small public busybox image that answers 200 on `healthCheckPath` at `containerPort`,
-   * so the first stack deployment stabilises before your pipeline has pushed an image
-   */
-  readonly image?: ecs.ContainerImage;
-
-  /**
-   * VPC of the service and its load balancer. Ignored when `cluster` is given (the cluster's VPC
-   * is used).
-   * @default - a new VPC with 2 AZs, public and private subnets, `natGateways` NAT gateways and
-   * flow logs
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * NAT gateways of the VPC created when none is passed in (1 or 2). The tasks need egress to
-   * pull images, send logs and traces, and hooks to report to CodeDeploy: with one NAT gateway an
-   * outage of its AZ cuts all of that off. Each NAT gateway costs per hour and per GB processed.
-   * @default - 2 (one per AZ) in production, 1 elsewhere
-   */
-  readonly natGateways?: number;
-
-  /**
-   * Give the VPC created when none is passed in interface endpoints for ECR (api and dkr) and
-   * CloudWatch Logs, so image pulls and logs do not depend on NAT. Interface endpoints cost per
-   * AZ-hour (3 endpoints x 2 AZs) and per GB. The free S3 gateway endpoint is always added.
-   * @default false
-   */
-  readonly vpcEndpoints?: boolean;
-
-  /**
-   * Existing ECS cluster to run in. Its capacity providers must include FARGATE (and FARGATE_SPOT
-   * when the default non-production strategy is used).
-   * @default - a new cluster with Container Insights and the Fargate capacity providers
-   */
-  readonly cluster?: ecs.ICluster;
-
-  /**
-   * Name of the environment, used in descriptions, outputs and the dashboard name.
-   * @default - the construct id
-   */
-  readonly environmentName?: string;
-}
 
 /**
  * One environment of a containerised service on ECS Fargate, deployed blue/green by CodeDeploy.
@@ -195,38 +146,10 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     }
 
     // ---- task definition --------------------------------------------------------------------------
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.logEncryptionKey,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: s.cpu,
-      memoryLimitMiB: s.memoryLimitMiB,
-      runtimePlatform: {
-        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-    });
-    const bootstrap = props.image ? undefined : bootstrapContainer(s.containerPort, s.healthCheckPath, props.command);
-    this.container = this.taskDefinition.addContainer(s.containerName, {
-      containerName: s.containerName,
-      image: props.image ?? bootstrap!.image,
-      dockerLabels: bootstrap?.dockerLabels,
-      essential: true,
-      portMappings: [{ containerPort: s.containerPort, protocol: ecs.Protocol.TCP }],
-      environment: {
-        ...(s.xray ? { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${XRAY_DAEMON_PORT}` } : {}),
-        ...props.environment,
-      },
-      secrets: props.secrets,
-      command: bootstrap?.command ?? props.command,
-      healthCheck: props.containerHealthCheck,
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: s.containerName }),
-    });
-    if (s.xray) {
-      addXrayDaemon(this.taskDefinition, this.logGroup, props.xrayDaemonImage);
-    }
+    const task = createServiceTask(this, props, s);
+    this.logGroup = task.logGroup;
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
 
     // ---- load balancer ----------------------------------------------------------------------------
     const pair = createLoadBalancerPair(this, { vpc: this.vpc, environmentName: this.environmentName, props, settings: s });

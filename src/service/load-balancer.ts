@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import type { BlueGreenFargateServiceProps } from './blue-green-fargate-service';
+import { BlueGreenFargateServiceProps } from './service-props';
 import { ResolvedServiceSettings } from './settings';
 
 /** What the load balancer pair is built from (the service's props and resolved settings). */
