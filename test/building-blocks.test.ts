@@ -59,8 +59,8 @@ describe('service building blocks', () => {
     };
     const alarms = createDeploymentAlarms(s, {
       environmentName: 'dev',
-      blueTargetGroup: tg('Blue'),
-      greenTargetGroup: tg('Green'),
+      blueTargetGroup: tg('Blue', 80),
+      greenTargetGroup: tg('Green', 8080),
       loadBalancer,
       http5xxThreshold: 7,
       responseTime: Duration.millis(1500),

@@ -7,7 +7,6 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
@@ -15,6 +14,7 @@ import { createDeploymentAlarms } from './alarms';
 import { configureAutoscaling } from './autoscaling';
 import { DependOnCapacityProviderAssociations, defaultCapacityProviderStrategy } from './capacity';
 import { addServiceNagAcknowledgements, warnAboutSettings } from './checks';
+import { wireHooks } from './hook-wiring';
 import { createLoadBalancerPair } from './load-balancer';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
 import { BlueGreenFargateServiceProps } from './service-props';
@@ -219,34 +219,10 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     });
 
     // ---- hooks: the built-in smoke test and the user's functions ---------------------------------
-    if (props.smokeTest === true && props.hooks?.afterAllowTestTraffic) {
-      throw new Error('smokeTest (true) and hooks.afterAllowTestTraffic cannot both be set: CodeDeploy runs one function per lifecycle event; set smokeTest: false or drop the hook');
-    }
-    if (props.smokeTest ?? !props.hooks?.afterAllowTestTraffic) {
-      this.smokeTest = new SmokeTest(this, 'SmokeTest', {
-        vpc: this.vpc,
-        loadBalancer: this.loadBalancer,
-        protocol,
-        port: s.testListenerPort,
-        path: props.smokeTestOptions?.path ?? s.healthCheckPath,
-        hostName: props.domainName,
-        expectedStatus: props.smokeTestOptions?.expectedStatus,
-        attempts: props.smokeTestOptions?.attempts,
-        timeout: props.smokeTestOptions?.timeout,
-      });
-    }
-    if (this.smokeTest) {
-      // The smoke test calls the load balancer's private IPs from inside the VPC: admit it by security
-      // group, so it keeps working without the VPC CIDR (production, testListenerAllowedCidrs).
-      albSecurityGroup.connections.allowFrom(this.smokeTest.function, ec2.Port.tcp(s.testListenerPort), 'Built-in smoke test');
-    }
-    this.hooks = { ...props.hooks, ...(this.smokeTest ? { afterAllowTestTraffic: this.smokeTest.function } : {}) };
-    for (const [key, fn] of Object.entries(this.hooks) as Array<[string, lambda.IFunction | undefined]>) {
-      if (fn && fn !== this.smokeTest?.function && fn.isBoundToVpc) {
-        // A hook in a VPC may test the green version like the smoke test does: admit it by security group.
-        albSecurityGroup.connections.allowFrom(fn, ec2.Port.tcp(s.testListenerPort), `Lifecycle hook ${key}`);
-      }
-    }
+    const wired = wireHooks(this, props, s,
+      { vpc: this.vpc, loadBalancer: this.loadBalancer, loadBalancerSecurityGroup: albSecurityGroup, protocol });
+    this.smokeTest = wired.smokeTest;
+    this.hooks = wired.hooks;
 
     // ---- deployment engine: controller wiring, hooks, rollback alarms -----------------------------
     this.deploymentTarget = this.blueGreen.bind(this, {
