@@ -1,154 +1,25 @@
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { ImageBuild, ImageBuildOptions } from './pipeline/image-build';
-import { PipelineSource } from './pipeline/pipeline-source';
-import { validateImageBuildOptions } from './private/build-options';
-import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from './private/nag';
-import { resolveServiceSettings } from './private/service-settings';
-import { validateCommands, validateInteger, validatePattern } from './private/validation';
-import { createDefaultVpc, natGatewayCidrs } from './private/vpc';
+import { IDeployTarget } from './blue-green/deploy-target';
+import { ImageBuild } from './pipeline/image-build';
+import { createIntegrationTests } from './pipeline/integration-tests';
+import { createTopic, notificationTarget } from './pipeline/notifications';
+import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline/pipeline-props';
+import { buildOptions, containerOptions, isProduction, requiresApproval, validatePipelineProps } from './pipeline/pipeline-settings';
+import { createRepository } from './pipeline/repository';
+import { grantImagePull } from './private/image-pull';
+import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from './private/nag';
+import { createDefaultVpc } from './private/vpc';
 import { BlueGreenFargateService } from './service/blue-green-fargate-service';
-import { ContainerOptions, DeploymentEnvironmentOptions } from './service/options';
-
-/** One environment of the pipeline, in promotion order. */
-export interface EnvironmentOptions extends DeploymentEnvironmentOptions {
-  /**
-   * Name of the environment: 1-32 letters, digits or hyphens, starting with a letter. Used in
-   * stage names (`Deploy-<name>`), artifact file names and construct ids.
-   */
-  readonly name: string;
-
-  /**
-   * Wait for a manual approval before deploying to this environment.
-   * @default - true for a production environment (`production: true`) that is not the first,
-   * false otherwise
-   */
-  readonly requireApproval?: boolean;
-
-  /**
-   * E-mail addresses subscribed to the approval topic for this environment's approval.
-   * @default - none (the topic is still created; subscribe to it as you like)
-   */
-  readonly approvalEmails?: string[];
-
-  /**
-   * Shell commands run after the deployment, in CodeBuild inside the environment's VPC, with the
-   * repository checked out and `SERVICE_URL` set to the environment's production URL. A failing
-   * command stops the promotion.
-   * @default - no integration tests
-   */
-  readonly integrationTestCommands?: string[];
-
-  /**
-   * VPC of this environment.
-   * @default - the pipeline's `vpc`
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * Existing ECS cluster of this environment.
-   * @default - a new cluster per environment
-   */
-  readonly cluster?: ecs.ICluster;
-}
-
-/** Properties of an {@link EcsCiCdPipeline}. */
-export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOptions {
-  /** Where the source comes from. */
-  readonly source: PipelineSource;
-
-  /**
-   * The environments, in promotion order. Each gets its own cluster, service, load balancer and
-   * deployment group, and a `Deploy-<name>` stage. With several environments, mark the production
-   * one(s) with `production: true` (or set `production: false` on every environment): production
-   * is never inferred from the order, so appending an environment cannot weaken an existing one.
-   * @default - dev, staging and prod (`production: true`), with an approval before prod
-   */
-  readonly environments?: EnvironmentOptions[];
-
-  /**
-   * ECR repository to push to.
-   * @default - a new repository: scan on push, immutable tags, untagged images expire after 14
-   * days, the last `imageRetentionCount` images are kept, retained when the stack is deleted
-   */
-  readonly repository?: ecr.IRepository;
-
-  /**
-   * Encryption of the created repository.
-   * @default ecr.RepositoryEncryption.AES_256
-   */
-  readonly repositoryEncryption?: ecr.RepositoryEncryption;
-
-  /**
-   * KMS key of the created repository (with `ecr.RepositoryEncryption.KMS`).
-   * @default - an AWS managed key when the encryption is KMS
-   */
-  readonly repositoryEncryptionKey?: kms.IKey;
-
-  /**
-   * How many images the created repository keeps. Make it larger than the number of builds that
-   * can run between two production deployments, or production's image may expire.
-   * @default 30
-   */
-  readonly imageRetentionCount?: number;
-
-  /**
-   * What happens to the created repository, the artifact bucket and the pipeline's KMS key when
-   * they leave the stack. `DESTROY` also empties the repository; empty the versioned artifact
-   * bucket yourself before deleting the stack.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /**
-   * VPC shared by the environments (each may set its own).
-   * @default - a new VPC: 2 AZs, `natGateways` NAT gateways, flow logs, an S3 gateway endpoint
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * NAT gateways of the VPC created when none is passed in (1 or 2). Tasks pull images, send logs
-   * and hooks report to CodeDeploy through NAT: with one NAT gateway an outage of its AZ cuts
-   * production off too. Set 1 to halve the NAT cost when that risk is acceptable.
-   * @default - 2 (one per AZ) when the created VPC hosts a production environment, otherwise 1
-   */
-  readonly natGateways?: number;
-
-  /**
-   * Give the VPC created when none is passed in interface endpoints for ECR (api and dkr) and
-   * CloudWatch Logs, so image pulls and logs do not depend on NAT. Interface endpoints cost per
-   * AZ-hour (3 endpoints x 2 AZs) and per GB. The free S3 gateway endpoint is always added.
-   * @default false
-   */
-  readonly vpcEndpoints?: boolean;
-
-  /**
-   * E-mail addresses subscribed to the notification topic (pipeline failed / succeeded).
-   * @default - none
-   */
-  readonly notificationEmails?: string[];
-
-  /**
-   * Name of the pipeline.
-   * @default - generated
-   */
-  readonly pipelineName?: string;
-}
 
 const DEFAULT_ENVIRONMENTS: EnvironmentOptions[] = [{ name: 'dev' }, { name: 'staging' }, { name: 'prod', production: true }];
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * A delivery pipeline for a containerised service on ECS Fargate: build once, promote the same
@@ -191,7 +62,7 @@ export class EcsCiCdPipeline extends Construct {
   constructor(scope: Construct, id: string, props: EcsCiCdPipelineProps) {
     super(scope, id);
     const envs = props.environments ?? DEFAULT_ENVIRONMENTS;
-    this.validate(props, envs);
+    validatePipelineProps(this, props, envs);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey = new kms.Key(this, 'Key', {
@@ -199,7 +70,7 @@ export class EcsCiCdPipeline extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
-    this.repository = props.repository ?? this.createRepository(props, removalPolicy);
+    this.repository = props.repository ?? createRepository(this, props, removalPolicy);
     if (props.vpc && props.natGateways !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because vpc is given`);
     }
@@ -216,12 +87,15 @@ export class EcsCiCdPipeline extends Construct {
       ...containerOptions(props),
       ...env,
       environmentName: env.name,
+      blueGreen: env.blueGreen ?? props.blueGreen,
       production: isProduction(envs, i),
       vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
     }));
 
+    // The pipeline sees its environments as deploy targets only: name, URL, who pulls, how to deploy.
+    const targets: IDeployTarget[] = this.environments;
     // Every environment pulls the digest the build pushed.
-    this.environments.forEach(env => env.grantImagePull(this.repository));
+    targets.forEach(target => grantImagePull(this.repository, target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {
@@ -277,22 +151,22 @@ export class EcsCiCdPipeline extends Construct {
 
     const needsApproval = envs.map((_, i) => requiresApproval(envs, i));
     if (needsApproval.some(Boolean)) {
-      this.approvalTopic = this.createTopic('ApprovalTopic', envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
+      this.approvalTopic = createTopic(this, 'ApprovalTopic', this.encryptionKey, envs.flatMap((env, i) => needsApproval[i] ? env.approvalEmails ?? [] : []));
     }
-    this.notificationTopic = this.createTopic('NotificationTopic', props.notificationEmails ?? []);
-    this.pipeline.notifyOn('Notifications', this.notificationTarget(this.notificationTopic), {
+    this.notificationTopic = createTopic(this, 'NotificationTopic', this.encryptionKey, props.notificationEmails ?? []);
+    this.pipeline.notifyOn('Notifications', notificationTarget(this, this.notificationTopic), {
       events: [
         codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
         codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
       ],
     });
 
-    this.integrationTests = this.createIntegrationTests(envs);
+    this.integrationTests = createIntegrationTests(this, this.encryptionKey, envs, this.environments);
     envs.forEach((env, i) => {
-      const service = this.environments[i];
+      const target = targets[i];
       const stageActions: codepipeline.IAction[] = [];
       if (needsApproval[i]) {
-        const previous = this.environments[i - 1];
+        const previous = targets[i - 1];
         stageActions.push(new actions.ManualApprovalAction({
           actionName: 'Approve',
           runOrder: 1,
@@ -303,14 +177,12 @@ export class EcsCiCdPipeline extends Construct {
           externalEntityLink: previous?.url,
         }));
       }
-      stageActions.push(new actions.CodeDeployEcsDeployAction({
+      stageActions.push(target.deployAction(this, {
         actionName: 'Deploy',
         runOrder: 2,
-        role: this.createDeployRole(service),
-        deploymentGroup: service.deploymentGroup,
-        appSpecTemplateFile: buildOutput.atPath(`appspec-${env.name}.yaml`),
-        taskDefinitionTemplateFile: buildOutput.atPath(`taskdef-${env.name}.json`),
-        containerImageInputs: [{ input: buildOutput, taskDefinitionPlaceholder: 'IMAGE1_NAME' }],
+        buildOutput,
+        pipelineRole: this.pipeline.role,
+        artifactBucket: this.artifactBucket,
       }));
       const tests = this.integrationTests[env.name];
       if (tests) {
@@ -320,7 +192,7 @@ export class EcsCiCdPipeline extends Construct {
           project: tests,
           input: sourceOutput,
           environmentVariables: {
-            SERVICE_URL: { value: service.url },
+            SERVICE_URL: { value: target.url },
             ENVIRONMENT_NAME: { value: env.name },
           },
         }));
@@ -331,197 +203,6 @@ export class EcsCiCdPipeline extends Construct {
     this.addNagSuppressions();
   }
 
-  private validate(props: EcsCiCdPipelineProps, envs: EnvironmentOptions[]): void {
-    if (envs.length === 0) {
-      throw new Error('environments ([]) must list at least one environment, e.g. [{ name: \'dev\' }]');
-    }
-    // Container-wide settings first, so their messages name the top-level prop.
-    resolveServiceSettings(containerOptions(props), '');
-    validateInteger('imageRetentionCount', props.imageRetentionCount, 1, 10000);
-    if (props.repository) {
-      const clash = ([
-        ['repositoryEncryption', props.repositoryEncryption],
-        ['repositoryEncryptionKey', props.repositoryEncryptionKey ? 'a key' : undefined],
-        ['imageRetentionCount', props.imageRetentionCount],
-      ] as const).find(([, value]) => value !== undefined);
-      if (clash) {
-        throw new Error(`${clash[0]} (${clash[1]}) cannot be combined with repository: it applies only to the repository this construct creates`);
-      }
-    }
-    validateImageBuildOptions(props);
-    (props.notificationEmails ?? []).forEach((email, i) =>
-      validatePattern(`notificationEmails[${i}]`, email, EMAIL, 'must be an e-mail address'));
-
-    const seen = new Map<string, number>();
-    envs.forEach((env, i) => {
-      const prefix = `environments[${i}].`;
-      validatePattern(`${prefix}name`, env.name, /^[A-Za-z][A-Za-z0-9-]{0,31}$/, 'must be 1-32 letters, digits or hyphens, starting with a letter');
-      const key = env.name.toLowerCase();
-      if (seen.has(key)) {
-        throw new Error(`${prefix}name ('${env.name}') duplicates environments[${seen.get(key)}].name; environment names must be unique (ignoring case)`);
-      }
-      seen.set(key, i);
-      resolveServiceSettings({
-        ...containerOptions(props),
-        ...env,
-        production: isProduction(envs, i),
-      }, prefix);
-      validateCommands(`${prefix}integrationTestCommands`, env.integrationTestCommands);
-      (env.approvalEmails ?? []).forEach((email, j) =>
-        validatePattern(`${prefix}approvalEmails[${j}]`, email, EMAIL, 'must be an e-mail address'));
-      const approval = requiresApproval(envs, i);
-      if (env.approvalEmails?.length && !approval) {
-        throw new Error(`${prefix}approvalEmails (${JSON.stringify(env.approvalEmails)}) is set but environment '${env.name}' has no approval; set requireApproval: true or drop approvalEmails`);
-      }
-      if (i === 0 && env.requireApproval) {
-        Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:approvalBeforeFirstEnvironment',
-          `environments[0].requireApproval: '${env.name}' is the first environment, so its approval comes before any deployment has been verified`);
-      }
-    });
-    // Production used to default to "the last environment": appending one (a DR region, say) then
-    // silently took approval, FARGATE-only capacity, 2 tasks and the termination wait away from
-    // the previous last one. With several environments the choice must now be written down.
-    if (envs.length > 1 && !envs.some(env => env.production === true) && !envs.every(env => env.production === false)) {
-      const last = envs[envs.length - 1].name;
-      throw new Error(`environments (${envs.map(env => `'${env.name}'`).join(', ')}) has ${envs.length} environments and none sets production: true. `
-        + `Mark the production environment(s), e.g. { name: '${last}', production: true }, or set production: false on every environment `
-        + 'for a pipeline without production. Production (approval, FARGATE only, 2 tasks, termination wait) is not inferred from the order, '
-        + 'so appending an environment cannot take it away from an existing one');
-    }
-    if (envs.length > 1 && !envs.some((_, i) => requiresApproval(envs, i))) {
-      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:noApproval',
-        'no environment requires approval: every commit reaches the last environment without a human decision');
-    }
-  }
-
-  private createRepository(props: EcsCiCdPipelineProps, removalPolicy: RemovalPolicy): ecr.Repository {
-    return new ecr.Repository(this, 'Repository', {
-      imageScanOnPush: true,
-      imageTagMutability: ecr.TagMutability.IMMUTABLE,
-      encryption: props.repositoryEncryption ?? (props.repositoryEncryptionKey ? ecr.RepositoryEncryption.KMS : ecr.RepositoryEncryption.AES_256),
-      encryptionKey: props.repositoryEncryptionKey,
-      removalPolicy,
-      // With RemovalPolicy.DESTROY the repository's images go with it (otherwise deletion fails).
-      emptyOnDelete: removalPolicy === RemovalPolicy.DESTROY ? true : undefined,
-      lifecycleRules: [
-        { rulePriority: 1, description: 'Expire untagged images after 14 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14) },
-        { rulePriority: 2, description: `Keep the last ${props.imageRetentionCount ?? 30} images`, tagStatus: ecr.TagStatus.ANY, maxImageCount: props.imageRetentionCount ?? 30 },
-      ],
-    });
-  }
-
-  /**
-   * The notification topic as a notification-rule target. `Topic.bindAsNotificationRuleTarget`
-   * (aws-sns/lib/topic-base.js) grants publishing, and the key's use, to the bare
-   * `codestar-notifications.amazonaws.com` principal: any account's notification rule could then
-   * publish to the topic (confused deputy). This target makes the same grants with the principal
-   * limited to this account's notification rules (`aws:SourceAccount`, which AWS's notification
-   * set-up guide uses for these topics). No `aws:SourceArn`: no AWS document confirms that
-   * CodeStar Notifications sends it, and a condition on a missing key would silently drop every
-   * notification; the rule's own ARN could not be named anyway (the rule depends on the topic,
-   * which depends on the key).
-   */
-  private notificationTarget(topic: sns.ITopic): notifications.INotificationRuleTarget {
-    const stack = Stack.of(this);
-    const principal = new iam.ServicePrincipal('codestar-notifications.amazonaws.com').withConditions({
-      StringEquals: { 'aws:SourceAccount': stack.account },
-    });
-    return {
-      bindAsNotificationRuleTarget: () => {
-        topic.grantPublish(principal);
-        return { targetType: 'SNS', targetAddress: topic.topicArn };
-      },
-    };
-  }
-
-  private createTopic(id: string, emails: string[]): sns.Topic {
-    const topic = new sns.Topic(this, id, { masterKey: this.encryptionKey, enforceSSL: true });
-    for (const email of new Set(emails)) {
-      topic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
-    return topic;
-  }
-
-  /**
-   * One integration-test project per VPC, shared by the environments in it: the action passes
-   * `SERVICE_URL` and `ENVIRONMENT_NAME`, and each environment's commands run only for it. (A
-   * project per environment would cost 5 resources each and push ten environments past
-   * CloudFormation's 500.)
-   */
-  private createIntegrationTests(envs: EnvironmentOptions[]): { [environment: string]: codebuild.IProject } {
-    const byVpc = new Map<ec2.IVpc, number[]>();
-    envs.forEach((env, i) => {
-      if (!env.integrationTestCommands?.length) { return; }
-      const vpc = this.environments[i].vpc;
-      byVpc.set(vpc, [...(byVpc.get(vpc) ?? []), i]);
-    });
-    const out: { [environment: string]: codebuild.IProject } = {};
-    [...byVpc.entries()].forEach(([vpc, indexes], n) => {
-      const names = indexes.map(i => envs[i].name);
-      const commands = indexes.flatMap(i => envs[i].integrationTestCommands!.map(command =>
-        `if [ "$ENVIRONMENT_NAME" = '${envs[i].name}' ]; then\n${command}\nfi`));
-      const project = new codebuild.PipelineProject(this, n === 0 ? 'IntegrationTests' : `IntegrationTests${n + 1}`, {
-        description: `Integration tests against ${names.join(', ')}`.slice(0, 255),
-        vpc,
-        subnetSelection: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-        environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-        encryptionKey: this.encryptionKey,
-        timeout: Duration.minutes(30),
-        buildSpec: codebuild.BuildSpec.fromObject({
-          version: '0.2',
-          env: { shell: 'bash' },
-          phases: {
-            build: {
-              commands: [
-                `case "$ENVIRONMENT_NAME" in ${names.map(name => `'${name}'`).join('|')}) ;; *) echo "Unknown ENVIRONMENT_NAME '$ENVIRONMENT_NAME'" >&2; exit 1;; esac`,
-                'echo "Integration tests of $ENVIRONMENT_NAME against $SERVICE_URL"',
-                ...commands,
-              ],
-            },
-          },
-        }),
-      });
-      indexes.forEach(i => this.admitIntegrationTests(project, envs[i], i));
-      acknowledgeWildcards(project,
-        'CodeBuild in a VPC needs ec2:CreateNetworkInterface/Describe* on Resource::* and CreateNetworkInterfacePermission on network-interface/* '
-        + '(aws-cdk-lib grants, no narrower resource exists); log group, report group, artifact objects and key actions are the project\'s own.',
-        ['Resource::\\*', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
-      names.forEach(name => out[name] = project);
-    });
-    return out;
-  }
-
-  /**
-   * Lets the integration tests reach environment `i`'s production listener (SERVICE_URL). An
-   * internal load balancer is reached from inside the VPC: admit the project's security group. An
-   * internet-facing one resolves to public IPs, so the requests leave through NAT and arrive from
-   * the NAT gateways' Elastic IPs: admit those when the listener is restricted.
-   */
-  private admitIntegrationTests(project: codebuild.PipelineProject, env: EnvironmentOptions, i: number): void {
-    const service = this.environments[i];
-    const listener = service.productionListener;
-    if (!(env.internetFacing ?? true)) {
-      listener.connections.allowDefaultPortFrom(project, `Integration tests of ${env.name}`);
-      return;
-    }
-    const cidrs = env.productionListenerAllowedCidrs;
-    if (!cidrs || cidrs.includes('0.0.0.0/0')) { return; }
-    const natCidrs = natGatewayCidrs(service.vpc);
-    if (natCidrs.length === 0) {
-      Annotations.of(service).addWarningV2('cdk-ecs-cicd-pipeline:integrationTestsBlocked',
-        `environments[${i}].productionListenerAllowedCidrs (${JSON.stringify(cidrs)}) restricts the internet-facing load balancer of '${env.name}', `
-        + 'and its integration tests reach it from the VPC through NAT, whose public IPs are unknown here (an imported VPC, NAT instances or '
-        + 'Elastic IPs passed in): add the NAT public IPs (/32) to productionListenerAllowedCidrs, or set internetFacing: false, '
-        + 'or the integration tests will time out');
-      return;
-    }
-    natCidrs.forEach(cidr => listener.connections.allowDefaultPortFrom(ec2.Peer.ipv4(cidr), `Integration tests of ${env.name} (NAT gateway)`));
-    // The rules carry the Elastic IPs' PublicIp attribute, which AwsSolutions-EC23 cannot evaluate; they are /32s.
-    acknowledge(service.loadBalancer.connections.securityGroups[0], 'CdkNagValidationFailure',
-      'The production listener admits the NAT gateways\' Elastic IPs (/32, a CloudFormation attribute AwsSolutions-EC23 cannot evaluate) for the integration tests.', false,
-      ['AwsSolutions-EC23']);
-  }
-
   private addNagSuppressions(): void {
     acknowledge(this.artifactBucket, 'AwsSolutions-S1',
       'Only the pipeline and its actions use the artifact bucket; object-level auditing belongs in the account\'s CloudTrail data events.');
@@ -529,107 +210,4 @@ export class EcsCiCdPipeline extends Construct {
       'aws-cdk-lib grants the pipeline and its action roles object-level access to the pipeline\'s own artifact bucket and key (<bucket>/*, s3:GetObject*, kms:GenerateDataKey*, ...).',
       [...BUCKET_AND_KEY_GRANTS, 'Action::s3:PutObjectAcl', 'Action::s3:PutObjectVersionAcl']);
   }
-
-  /**
-   * The role of an environment's CodeDeploy ECS action, with the grants aws-cdk-lib's
-   * CodeDeployEcsDeployAction makes (aws-codepipeline-actions/lib/codedeploy/ecs-deploy-action.js)
-   * except `iam:PassRole`, which it grants on `*` (any role trusting ecs-tasks): here only on the
-   * environment's task role and execution role, the two roles `taskdef-<env>.json` names. The
-   * action gets the role without policy updates, so it cannot add its own wider statements.
-   */
-  private createDeployRole(service: BlueGreenFargateService): iam.IRole {
-    const name = service.environmentName;
-    const role = new iam.Role(this, `Deploy-${name}ActionRole`, {
-      assumedBy: new iam.ArnPrincipal(this.pipeline.role.roleArn),
-      description: `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
-    });
-    const group = service.deploymentGroup;
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
-      resources: [group.application.applicationArn],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
-      resources: [group.deploymentGroupArn],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['codedeploy:GetDeploymentConfig'],
-      resources: [group.deploymentConfig.deploymentConfigArn],
-    }));
-    // ecs:*TaskDefinition actions take no task-definition resource (aws/containers-roadmap#929, open): '*' only.
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
-    const taskDefinition = service.taskDefinition;
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }));
-    this.artifactBucket.grantRead(role);
-    acknowledgeWildcards(role,
-      'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
-      + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
-      ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS]);
-    return role.withoutPolicyUpdates();
-  }
-}
-
-/**
- * Whether environment `i` is production: only when marked, except that the single environment of
- * a one-environment pipeline is production by default (adding a second one then requires marking).
- */
-function isProduction(envs: EnvironmentOptions[], i: number): boolean {
-  return envs[i].production ?? envs.length === 1;
-}
-
-/** Whether environment `i` waits for an approval: by default every production environment but the first. */
-function requiresApproval(envs: EnvironmentOptions[], i: number): boolean {
-  return envs[i].requireApproval ?? (isProduction(envs, i) && i > 0);
-}
-
-/**
- * Every key of ContainerOptions and ImageBuildOptions. Typed as complete records, so a prop added
- * to either interface fails compilation until it is listed here, instead of being silently dropped
- * on its way from the pipeline to the services or the build.
- */
-const CONTAINER_OPTION_KEYS: { [K in keyof Required<ContainerOptions>]: true } = {
-  containerName: true,
-  containerPort: true,
-  healthCheckPath: true,
-  cpu: true,
-  memoryLimitMiB: true,
-  cpuArchitecture: true,
-  environment: true,
-  secrets: true,
-  command: true,
-  containerHealthCheck: true,
-  xray: true,
-  xrayDaemonImage: true,
-  logRetention: true,
-  logEncryptionKey: true,
-  logRemovalPolicy: true,
-};
-const BUILD_OPTION_KEYS: { [K in keyof Required<ImageBuildOptions>]: true } = {
-  dockerfile: true,
-  buildDirectory: true,
-  buildArgs: true,
-  unitTestCommands: true,
-  scanSeverityThreshold: true,
-  buildComputeType: true,
-  buildTimeout: true,
-};
-
-function pick<T>(props: T, keys: { [K in keyof Required<T>]: true }): T {
-  const out: Partial<T> = {};
-  for (const key of Object.keys(keys) as Array<keyof T>) { out[key] = props[key]; }
-  return out as T;
-}
-
-/** The container settings of the pipeline props (shared by every environment). */
-function containerOptions(props: EcsCiCdPipelineProps): ContainerOptions {
-  return pick<ContainerOptions>(props, CONTAINER_OPTION_KEYS);
-}
-
-/** The image build settings of the pipeline props. */
-function buildOptions(props: EcsCiCdPipelineProps): ImageBuildOptions {
-  return pick<ImageBuildOptions>(props, BUILD_OPTION_KEYS);
 }

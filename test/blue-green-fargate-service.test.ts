@@ -18,7 +18,8 @@ import { allowStatements } from './support/iam';
 import { nagFindings } from './support/nag';
 import { SmokeTest } from '../src/blue-green/smoke-test';
 import { TrafficShifting } from '../src/blue-green/traffic-shifting';
-import { BlueGreenFargateService, BlueGreenFargateServiceProps } from '../src/service/blue-green-fargate-service';
+import { BlueGreenFargateService } from '../src/service/blue-green-fargate-service';
+import { BlueGreenFargateServiceProps } from '../src/service/service-props';
 
 // ---------------------------------------------------------------------------------------------
 // Harness: a fresh App + Stack per synthesized service (aspects run once per App).

@@ -5,9 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SmokeTestFunction } from './smoke-test-function';
+import { SMOKE_TEST_INTERVAL, smokeTestFunctionTimeoutSeconds, validateSmokeTestOptions } from './smoke-test-settings';
 import { acknowledge } from '../private/nag';
-import { SMOKE_TEST_INTERVAL, smokeTestFunctionTimeoutSeconds, validateDomainName, validateSmokeTestOptions } from '../private/service-settings';
-import { validatePort } from '../private/validation';
+import { validateDomainName, validatePort } from '../private/validation';
 
 /** Properties of a {@link SmokeTest}. */
 export interface SmokeTestProps {

@@ -1,12 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import { Construct } from 'constructs';
+import { codeDeployDeploymentConfig } from './codedeploy/deployment-config';
 import { validateDuration, validateInteger } from '../private/validation';
 
 /**
  * How production traffic moves from the blue to the green task set during a blue/green deployment.
  *
- * CodeDeploy's predefined configurations are used when the values match one
+ * It describes the shift only; the deployment engine (`BlueGreenDeployment`) translates it. With
+ * CodeDeploy, its predefined configurations are used when the values match one
  * (`CodeDeployDefault.ECSAllAtOnce`, `ECSCanary10Percent5Minutes`, `ECSCanary10Percent15Minutes`,
  * `ECSLinear10PercentEvery1Minutes`, `ECSLinear10PercentEvery3Minutes`); any other values create a
  * custom `AWS::CodeDeploy::DeploymentConfig`.
@@ -63,21 +65,10 @@ export class TrafficShifting {
   /**
    * The CodeDeploy deployment configuration for this traffic shifting: a predefined one when the
    * values match, otherwise a new custom configuration created in `scope` with id `id`.
+   *
+   * @deprecated the deployment engine translates the traffic shifting (`BlueGreenDeployment.codeDeploy()`)
    */
   public bindDeploymentConfig(scope: Construct, id: string): codedeploy.IEcsDeploymentConfig {
-    const minutes = this.interval?.toMinutes();
-    if (this.kind === 'ALL_AT_ONCE') { return codedeploy.EcsDeploymentConfig.ALL_AT_ONCE; }
-    if (this.kind === 'CANARY') {
-      if (this.percent === 10 && minutes === 5) { return codedeploy.EcsDeploymentConfig.CANARY_10PERCENT_5MINUTES; }
-      if (this.percent === 10 && minutes === 15) { return codedeploy.EcsDeploymentConfig.CANARY_10PERCENT_15MINUTES; }
-      return new codedeploy.EcsDeploymentConfig(scope, id, {
-        trafficRouting: codedeploy.TrafficRouting.timeBasedCanary({ percentage: this.percent!, interval: this.interval! }),
-      });
-    }
-    if (this.percent === 10 && minutes === 1) { return codedeploy.EcsDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTES; }
-    if (this.percent === 10 && minutes === 3) { return codedeploy.EcsDeploymentConfig.LINEAR_10PERCENT_EVERY_3MINUTES; }
-    return new codedeploy.EcsDeploymentConfig(scope, id, {
-      trafficRouting: codedeploy.TrafficRouting.timeBasedLinear({ percentage: this.percent!, interval: this.interval! }),
-    });
+    return codeDeployDeploymentConfig(this, scope, id);
   }
 }

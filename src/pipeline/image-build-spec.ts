@@ -12,7 +12,7 @@ import {
   NO_SCAN_GATE, REPOSITORY_NAME_VARIABLE, REPOSITORY_URI_VARIABLE, REUSE_EXISTING_IMAGE_VARIABLE, SCAN_SEVERITIES,
   SCRIPTS_URL_VARIABLE, SETTINGS_VARIABLE, SHARED_SETTINGS,
 } from './build-contract';
-import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
+import { LIFECYCLE_EVENTS } from '../blue-green/codedeploy/lifecycle-events';
 
 export { DEPLOY_ARTIFACT_DIRECTORY } from './build-contract';
 

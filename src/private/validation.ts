@@ -100,3 +100,11 @@ function range(from: number, to: number, step: number): number[] {
   for (let v = from; v <= to; v += step) { out.push(v); }
   return out;
 }
+
+const DOMAIN_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
+
+/** Throws unless `value` is a fully qualified DNS name (no scheme, port, path or trailing dot). */
+export function validateDomainName(prop: string, value: string | undefined): void {
+  validatePattern(prop, value, DOMAIN_NAME,
+    'must be a fully qualified DNS name such as \'shop.acme.example\' (no scheme, port, path or trailing dot)');
+}

@@ -1,6 +1,7 @@
-import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -8,73 +9,27 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
-import { Construct, IConstruct } from 'constructs';
-import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
-import { ServiceDashboard } from './service-dashboard';
+import { Construct } from 'constructs';
+import { createDeploymentAlarms } from './alarms';
+import { configureAutoscaling } from './autoscaling';
+import { DependOnCapacityProviderAssociations, defaultCapacityProviderStrategy } from './capacity';
+import { addServiceNagAcknowledgements, warnAboutSettings } from './checks';
+import { wireHooks } from './hook-wiring';
+import { createLoadBalancerPair } from './load-balancer';
+import { IDashboardedService, ServiceDashboard } from './service-dashboard';
+import { BlueGreenFargateServiceProps } from './service-props';
+import { resolveServiceSettings } from './settings';
+import { createServiceTask } from './task-definition';
+import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
+import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
+import { appSpecHooks } from '../blue-green/codedeploy/lifecycle-events';
+import { IDeployTarget } from '../blue-green/deploy-target';
+import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/engine';
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
-import { bootstrapContainer } from '../private/bootstrap';
-import { LIFECYCLE_EVENTS } from '../private/lifecycle-events';
-import { acknowledge, acknowledgeWildcards } from '../private/nag';
-import { ALARM_EVALUATION_PERIODS, ALARM_PERIOD, NON_PRODUCTION_TERMINATION_WAIT, resolveServiceSettings, XRAY_DAEMON_PORT } from '../private/service-settings';
+import { grantImagePull } from '../private/image-pull';
 import { createDefaultVpc } from '../private/vpc';
-
-/**
- * The X-Ray daemon image used when `xrayDaemonImage` is not given: a released version (the
- * daemon's release workflow pushes `public.ecr.aws/xray/aws-xray-daemon:<version>`, next to the
- * moving `latest` and `3.x`; v3.6.6 was released on 2026-07-14), so tasks never change under you.
- */
-const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
-
-/** Properties of a {@link BlueGreenFargateService}. */
-export interface BlueGreenFargateServiceProps extends ContainerOptions, DeploymentEnvironmentOptions {
-  /**
-   * Image the service starts with. In blue/green (CodeDeploy) mode this is only the bootstrap
-   * image: every deployment replaces it with the image in the deployment's task definition.
-   * @default - a small public busybox image that answers 200 on `healthCheckPath` at `containerPort`,
-   * so the first stack deployment stabilises before your pipeline has pushed an image
-   */
-  readonly image?: ecs.ContainerImage;
-
-  /**
-   * VPC of the service and its load balancer. Ignored when `cluster` is given (the cluster's VPC
-   * is used).
-   * @default - a new VPC with 2 AZs, public and private subnets, `natGateways` NAT gateways and
-   * flow logs
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * NAT gateways of the VPC created when none is passed in (1 or 2). The tasks need egress to
-   * pull images, send logs and traces, and hooks to report to CodeDeploy: with one NAT gateway an
-   * outage of its AZ cuts all of that off. Each NAT gateway costs per hour and per GB processed.
-   * @default - 2 (one per AZ) in production, 1 elsewhere
-   */
-  readonly natGateways?: number;
-
-  /**
-   * Give the VPC created when none is passed in interface endpoints for ECR (api and dkr) and
-   * CloudWatch Logs, so image pulls and logs do not depend on NAT. Interface endpoints cost per
-   * AZ-hour (3 endpoints x 2 AZs) and per GB. The free S3 gateway endpoint is always added.
-   * @default false
-   */
-  readonly vpcEndpoints?: boolean;
-
-  /**
-   * Existing ECS cluster to run in. Its capacity providers must include FARGATE (and FARGATE_SPOT
-   * when the default non-production strategy is used).
-   * @default - a new cluster with Container Insights and the Fargate capacity providers
-   */
-  readonly cluster?: ecs.ICluster;
-
-  /**
-   * Name of the environment, used in descriptions, outputs and the dashboard name.
-   * @default - the construct id
-   */
-  readonly environmentName?: string;
-}
 
 /**
  * One environment of a containerised service on ECS Fargate, deployed blue/green by CodeDeploy.
@@ -94,7 +49,7 @@ export interface BlueGreenFargateServiceProps extends ContainerOptions, Deployme
  *   healthCheckPath: '/',
  * });
  */
-export class BlueGreenFargateService extends Construct {
+export class BlueGreenFargateService extends Construct implements IDashboardedService, IDeployTarget {
   /** The VPC of the service. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster (created or passed in). */
@@ -115,10 +70,10 @@ export class BlueGreenFargateService extends Construct {
   public readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
   /** The target group new task sets start on. */
   public readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
-  /** The CodeDeploy application. */
-  public readonly application: codedeploy.EcsApplication;
-  /** The CodeDeploy deployment group that performs blue/green deployments. */
-  public readonly deploymentGroup: codedeploy.EcsDeploymentGroup;
+  /** The engine that runs this environment's blue/green deployments. */
+  public readonly blueGreen: BlueGreenDeployment;
+  /** This environment as a deployment target: what the pipeline needs to deploy it. */
+  public readonly deploymentTarget: IBlueGreenDeploymentTarget;
   /** The task-count scaling target with the CPU/memory target-tracking policies. */
   public readonly scalableTarget: ecs.ScalableTaskCount;
   /** Alarms that roll a deployment back (those this construct created). */
@@ -164,7 +119,8 @@ export class BlueGreenFargateService extends Construct {
     this.containerPort = s.containerPort;
     this.production = s.production;
     this.environmentName = props.environmentName ?? id;
-    this.warnAboutSettings(props, s);
+    this.blueGreen = props.blueGreen ?? BlueGreenDeployment.codeDeploy();
+    warnAboutSettings(this, props, s);
 
     // ---- network and cluster --------------------------------------------------------------------
     if (props.cluster && props.vpc) {
@@ -190,136 +146,22 @@ export class BlueGreenFargateService extends Construct {
     }
 
     // ---- task definition --------------------------------------------------------------------------
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.logEncryptionKey,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: s.cpu,
-      memoryLimitMiB: s.memoryLimitMiB,
-      runtimePlatform: {
-        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-    });
-    const bootstrap = props.image ? undefined : bootstrapContainer(s.containerPort, s.healthCheckPath, props.command);
-    this.container = this.taskDefinition.addContainer(s.containerName, {
-      containerName: s.containerName,
-      image: props.image ?? bootstrap!.image,
-      dockerLabels: bootstrap?.dockerLabels,
-      essential: true,
-      portMappings: [{ containerPort: s.containerPort, protocol: ecs.Protocol.TCP }],
-      environment: {
-        ...(s.xray ? { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${XRAY_DAEMON_PORT}` } : {}),
-        ...props.environment,
-      },
-      secrets: props.secrets,
-      command: bootstrap?.command ?? props.command,
-      healthCheck: props.containerHealthCheck,
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: s.containerName }),
-    });
-    if (s.xray) {
-      this.addXrayDaemon(props.xrayDaemonImage);
-    }
+    const task = createServiceTask(this, props, s);
+    this.logGroup = task.logGroup;
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
 
     // ---- load balancer ----------------------------------------------------------------------------
-    const https = props.certificate !== undefined;
-    const protocol = https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP;
-    const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
-      vpc: this.vpc,
-      description: `Load balancer of ${this.environmentName}`,
-      allowAllOutbound: false,
-    });
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc: this.vpc,
-      internetFacing: s.internetFacing,
-      securityGroup: albSecurityGroup,
-      dropInvalidHeaderFields: true,
-      deletionProtection: props.loadBalancerDeletionProtection ?? s.production,
-    });
-    if (props.accessLogBucket) {
-      this.loadBalancer.logAccessLogs(props.accessLogBucket, this.environmentName);
-    }
-    const productionCidrs = props.productionListenerAllowedCidrs ?? (s.internetFacing ? ['0.0.0.0/0'] : [this.vpc.vpcCidrBlock]);
-    const productionPeers = productionCidrs.map(toPeer);
-    // Environments may share a VPC: production's test listener (its unreleased green version)
-    // admits no CIDR by default, only the smoke test and the hooks by security group (below).
-    const testCidrs = props.testListenerAllowedCidrs ?? (s.production ? [] : [this.vpc.vpcCidrBlock]);
-    const testPeers = testCidrs.map(toPeer);
-    if (s.production && !https && s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0')) {
-      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:plainHttpProduction',
-        `production environment '${this.environmentName}' serves plain HTTP to ${productionCidrs.join(', ')} on port ${s.productionListenerPort}: `
-        + 'set certificate to serve HTTPS, or restrict productionListenerAllowedCidrs');
-    }
-
-    const targetGroupProps: elbv2.ApplicationTargetGroupProps = {
-      vpc: this.vpc,
-      port: s.containerPort,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-      // Fast cutover: a task is healthy after 2 x 10 s, and a drained one leaves after 30 s
-      // (the aws-cdk-lib default of 300 s makes every blue/green cutover wait 5 minutes).
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: {
-        path: s.healthCheckPath,
-        interval: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
-    };
-    this.blueTargetGroup = new elbv2.ApplicationTargetGroup(this, 'BlueTargetGroup', targetGroupProps);
-    this.greenTargetGroup = new elbv2.ApplicationTargetGroup(this, 'GreenTargetGroup', targetGroupProps);
-
-    const listenerSecurity = https
-      ? { certificates: [elbv2.ListenerCertificate.fromCertificateManager(props.certificate!)], sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS }
-      : {};
-    this.productionListener = this.loadBalancer.addListener('ProductionListener', {
-      port: s.productionListenerPort,
-      protocol,
-      open: false,
-      defaultTargetGroups: [this.blueTargetGroup],
-      ...listenerSecurity,
-    });
-    productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(s.productionListenerPort), 'Production listener'));
-    if (https && s.productionListenerPort !== 80) {
-      const redirect = this.loadBalancer.addListener('HttpRedirectListener', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: `${s.productionListenerPort}`, permanent: true }),
-      });
-      // When a certificate is added to a live environment, the production listener moves from port
-      // 80 to 443 in the same update that creates this listener on port 80. Without the dependency
-      // CloudFormation may create it first, and ELB rejects a second listener on port 80
-      // (DuplicateListener), failing the update.
-      redirect.node.addDependency(this.productionListener);
-      productionPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(80), 'HTTP to HTTPS redirect'));
-    }
-    this.testListener = this.loadBalancer.addListener('TestListener', {
-      port: s.testListenerPort,
-      protocol,
-      open: false,
-      defaultTargetGroups: [this.greenTargetGroup],
-      ...listenerSecurity,
-    });
-    testPeers.forEach(peer => albSecurityGroup.addIngressRule(peer, ec2.Port.tcp(s.testListenerPort), 'Test listener (blue/green)'));
-
-    const scheme = https ? 'https' : 'http';
-    const defaultPort = https ? 443 : 80;
-    // With a certificate, only domainName matches it: the load balancer's own DNS name never does.
-    const host = props.domainName ?? this.loadBalancer.loadBalancerDnsName;
-    this.url = `${scheme}://${host}${s.productionListenerPort === defaultPort ? '' : `:${s.productionListenerPort}`}`;
-    this.testUrl = `${scheme}://${host}:${s.testListenerPort}`;
-    if (props.hostedZone) {
-      this.aliasRecord = new route53.ARecord(this, 'AliasRecord', {
-        zone: props.hostedZone,
-        recordName: props.domainName,
-        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
-        comment: `Production URL of ${this.environmentName}`,
-      });
-    }
+    const pair = createLoadBalancerPair(this, { vpc: this.vpc, environmentName: this.environmentName, props, settings: s });
+    const { securityGroup: albSecurityGroup, protocol, productionCidrs, testCidrs } = pair;
+    this.loadBalancer = pair.loadBalancer;
+    this.blueTargetGroup = pair.blueTargetGroup;
+    this.greenTargetGroup = pair.greenTargetGroup;
+    this.productionListener = pair.productionListener;
+    this.testListener = pair.testListener;
+    this.url = pair.url;
+    this.testUrl = pair.testUrl;
+    this.aliasRecord = pair.aliasRecord;
 
     // ---- service ----------------------------------------------------------------------------------
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
@@ -340,7 +182,7 @@ export class BlueGreenFargateService extends Construct {
       // flag); RegisterScalableTarget then moves the count into [minCapacity, maxCapacity]
       // (Application Auto Scaling API reference, RegisterScalableTarget).
       desiredCount: undefined,
-      deploymentController: { type: ecs.DeploymentControllerType.CODE_DEPLOY },
+      deploymentController: this.blueGreen.deploymentController,
       capacityProviderStrategies,
       securityGroups: [serviceSecurityGroup],
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -364,94 +206,38 @@ export class BlueGreenFargateService extends Construct {
     albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(s.containerPort), 'Load balancer to tasks');
 
     // ---- autoscaling ------------------------------------------------------------------------------
-    this.scalableTarget = this.service.autoScaleTaskCount({ minCapacity: s.minCapacity, maxCapacity: s.maxCapacity });
-    const cooldowns = { scaleOutCooldown: s.scaleOutCooldown, scaleInCooldown: s.scaleInCooldown };
-    this.scalableTarget.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: s.cpuTargetUtilization, ...cooldowns });
-    this.scalableTarget.scaleOnMemoryUtilization('MemoryScaling', { targetUtilizationPercent: s.memoryTargetUtilization, ...cooldowns });
-    if (props.requestsPerTarget !== undefined) {
-      this.scalableTarget.scaleOnRequestCount('RequestCountScaling', {
-        requestsPerTarget: props.requestsPerTarget,
-        targetGroup: this.blueTargetGroup,
-        ...cooldowns,
-      });
-    }
-    for (const action of props.scheduledScaling ?? []) {
-      this.scalableTarget.scaleOnSchedule(`Schedule${action.name}`, {
-        schedule: action.schedule,
-        minCapacity: action.minCapacity,
-        maxCapacity: action.maxCapacity,
-        timeZone: action.timeZone,
-      });
-    }
+    this.scalableTarget = configureAutoscaling(this.service, this.blueTargetGroup, props, s);
 
-    // ---- alarms and deployment group -------------------------------------------------------------
-    this.alarms = this.createAlarms(s.http5xxThreshold, s.targetResponseTimeThreshold);
-    this.application = new codedeploy.EcsApplication(this, 'Application');
-    const trafficShifting = props.trafficShifting ?? TrafficShifting.allAtOnce();
-    this.deploymentGroup = new codedeploy.EcsDeploymentGroup(this, 'DeploymentGroup', {
-      application: this.application,
-      service: this.service,
-      blueGreenDeploymentConfig: {
-        blueTargetGroup: this.blueTargetGroup,
-        greenTargetGroup: this.greenTargetGroup,
-        listener: this.productionListener,
-        testListener: this.testListener,
-        terminationWaitTime: s.terminationWaitTime,
-      },
-      deploymentConfig: trafficShifting.bindDeploymentConfig(this, 'DeploymentConfig'),
-      alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
-      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    // ---- alarms ---------------------------------------------------------------------------------
+    this.alarms = createDeploymentAlarms(this, {
+      environmentName: this.environmentName,
+      blueTargetGroup: this.blueTargetGroup,
+      greenTargetGroup: this.greenTargetGroup,
+      loadBalancer: this.loadBalancer,
+      http5xxThreshold: s.http5xxThreshold,
+      responseTime: s.targetResponseTimeThreshold,
     });
-    this.limitDeploymentRole();
 
     // ---- hooks: the built-in smoke test and the user's functions ---------------------------------
-    if (props.smokeTest === true && props.hooks?.afterAllowTestTraffic) {
-      throw new Error('smokeTest (true) and hooks.afterAllowTestTraffic cannot both be set: CodeDeploy runs one function per lifecycle event; set smokeTest: false or drop the hook');
-    }
-    if (props.smokeTest ?? !props.hooks?.afterAllowTestTraffic) {
-      this.smokeTest = new SmokeTest(this, 'SmokeTest', {
-        vpc: this.vpc,
-        loadBalancer: this.loadBalancer,
-        protocol,
-        port: s.testListenerPort,
-        path: props.smokeTestOptions?.path ?? s.healthCheckPath,
-        hostName: props.domainName,
-        expectedStatus: props.smokeTestOptions?.expectedStatus,
-        attempts: props.smokeTestOptions?.attempts,
-        timeout: props.smokeTestOptions?.timeout,
-      });
-    }
-    if (this.smokeTest) {
-      // The smoke test calls the load balancer's private IPs from inside the VPC: admit it by security
-      // group, so it keeps working without the VPC CIDR (production, testListenerAllowedCidrs).
-      albSecurityGroup.connections.allowFrom(this.smokeTest.function, ec2.Port.tcp(s.testListenerPort), 'Built-in smoke test');
-    }
-    this.hooks = { ...props.hooks, ...(this.smokeTest ? { afterAllowTestTraffic: this.smokeTest.function } : {}) };
-    for (const [key] of LIFECYCLE_EVENTS) {
-      const fn = this.hooks[key];
-      if (!fn) { continue; }
-      if (fn !== this.smokeTest?.function && fn.isBoundToVpc) {
-        // A hook in a VPC may test the green version like the smoke test does: admit it by security group.
-        albSecurityGroup.connections.allowFrom(fn, ec2.Port.tcp(s.testListenerPort), `Lifecycle hook ${key}`);
-      }
-      if (!fn.role) {
-        // addToRolePolicy is a no-op on a function without a role (Function.fromFunctionArn): without the
-        // permission the hook cannot report, and the deployment waits for the hook's timeout (1 hour).
-        Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:hookWithoutRole',
-          `hooks.${key} (${fn.node.path}) is imported without its role, so it cannot be granted `
-          + 'codedeploy:PutLifecycleEventHookExecutionStatus: grant it yourself on this environment\'s deployment group '
-          + '(deploymentGroup.deploymentGroupArn), or import the function with Function.fromFunctionAttributes({ functionArn, role })');
-      }
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['codedeploy:PutLifecycleEventHookExecutionStatus'],
-        resources: [this.deploymentGroup.deploymentGroupArn],
-      }));
-      // CodeDeploy invokes the unqualified ARN named in the AppSpec; grantInvoke would add '<arn>:*'.
-      this.deploymentGroup.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [fn.functionArn],
-      }));
-    }
+    const wired = wireHooks(this, props, s,
+      { vpc: this.vpc, loadBalancer: this.loadBalancer, loadBalancerSecurityGroup: albSecurityGroup, protocol });
+    this.smokeTest = wired.smokeTest;
+    this.hooks = wired.hooks;
+
+    // ---- deployment engine: controller wiring, hooks, rollback alarms -----------------------------
+    this.deploymentTarget = this.blueGreen.bind(this, {
+      environmentName: this.environmentName,
+      service: this.service,
+      taskDefinition: this.taskDefinition,
+      productionListener: this.productionListener,
+      testListener: this.testListener,
+      blueTargetGroup: this.blueTargetGroup,
+      greenTargetGroup: this.greenTargetGroup,
+      alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
+      hooks: this.hooks,
+      trafficShifting: props.trafficShifting ?? TrafficShifting.allAtOnce(),
+      terminationWaitTime: s.terminationWaitTime,
+    });
 
     // ---- dashboard and outputs --------------------------------------------------------------------
     if (props.dashboard ?? true) {
@@ -463,165 +249,65 @@ export class BlueGreenFargateService extends Construct {
     // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
     const openProductionListener = s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0');
     const tokenCidrs = [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c));
-    this.addNagSuppressions(albSecurityGroup, openProductionListener, tokenCidrs, props.accessLogBucket === undefined);
+    addServiceNagAcknowledgements(this.loadBalancer, this.taskDefinition, albSecurityGroup,
+      openProductionListener, tokenCidrs, props.accessLogBucket === undefined);
   }
 
   /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
   public get appSpecHooks(): { [lifecycleEvent: string]: string } {
-    const out: { [lifecycleEvent: string]: string } = {};
-    for (const [key, event] of LIFECYCLE_EVENTS) {
-      const fn = this.hooks[key];
-      if (fn) { out[event] = fn.functionArn; }
-    }
-    return out;
+    return appSpecHooks(this.hooks);
+  }
+
+  /**
+   * The CodeDeploy application.
+   * @throws when the environment's `blueGreen` engine is not `BlueGreenDeployment.codeDeploy()`
+   */
+  public get application(): codedeploy.EcsApplication {
+    return this.codeDeployTarget('application').application;
+  }
+
+  /**
+   * The CodeDeploy deployment group (blue/green, automatic rollback on failure and on alarm).
+   * @throws when the environment's `blueGreen` engine is not `BlueGreenDeployment.codeDeploy()`
+   */
+  public get deploymentGroup(): codedeploy.EcsDeploymentGroup {
+    return this.codeDeployTarget('deploymentGroup').deploymentGroup;
+  }
+
+  /**
+   * Who pulls this environment's images: the task definition's execution role. Grant it with
+   * `repository.grantPull(service.imagePuller)` (the bootstrap image is public and needs no grant).
+   */
+  public get imagePuller(): iam.IGrantable {
+    return this.taskDefinition.obtainExecutionRole();
+  }
+
+  /** Files the image build must write for this environment (the engine's). */
+  public get buildOutputFiles(): string[] {
+    return this.deploymentTarget.buildOutputFiles;
+  }
+
+  /** The pipeline action that deploys this environment (the engine's). */
+  public deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction {
+    return this.deploymentTarget.deployAction(scope, options);
   }
 
   /**
    * Lets the tasks pull images from `repository`: needed for the images deployments bring (the
-   * bootstrap image is public). `EcsCiCdPipeline` calls it for its repository.
+   * bootstrap image is public).
+   *
+   * @deprecated use `repository.grantPull(service.imagePuller)`, which returns the grant
    */
   public grantImagePull(repository: ecr.IRepository): void {
-    const executionRole = this.taskDefinition.obtainExecutionRole();
-    repository.grantPull(executionRole);
-    acknowledgeWildcards(executionRole, 'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
+    grantImagePull(repository, this.imagePuller);
   }
 
-  /**
-   * aws-cdk-lib's EcsDeploymentGroup always attaches AWSCodeDeployRoleForECS (it calls
-   * `role.addManagedPolicy` even on a role passed in), which lets CodeDeploy invoke any function,
-   * read any object and publish to any topic. Replace it with AWSCodeDeployRoleForECSLimited:
-   * ecs:CreateTaskSet/UpdateServicePrimaryTaskSet/DeleteTaskSet/DescribeServices,
-   * elasticloadbalancing:Describe*, ModifyListener, ModifyRule, cloudwatch:DescribeAlarms and
-   * iam:PassRole to ECS tasks, which is what an ECS blue/green deployment does; its Lambda, SNS and
-   * S3 statements only match CodeDeployHook_* functions, CodeDeployTopic_* topics and objects
-   * tagged UseWithCodeDeploy. Nothing more is needed: the hooks get lambda:InvokeFunction one by
-   * one below, the deployment group has no SNS triggers, and the deployments do not read S3:
-   * CodePipeline's CodeDeployToECS action hands CodeDeploy the AppSpec itself, and this role never
-   * had use of the artifact bucket's KMS key, so reading the artifacts could not have worked with
-   * the broad policy either. (Checked against the AWS managed policy reference and the ECS guide,
-   * not in an account.)
-   * Setting the L1 property keeps the role (no replacement) and lets cdk-nag see the real list.
-   */
-  private limitDeploymentRole(): void {
-    const cfnRole = this.deploymentGroup.role.node.defaultChild as iam.CfnRole;
-    cfnRole.managedPolicyArns = [iam.ManagedPolicy.fromAwsManagedPolicyName('AWSCodeDeployRoleForECSLimited').managedPolicyArn];
+  private codeDeployTarget(prop: string): CodeDeployDeploymentTarget {
+    if (!(this.deploymentTarget instanceof CodeDeployDeploymentTarget)) {
+      throw new Error(`${prop} exists only when blueGreen is BlueGreenDeployment.codeDeploy(); environment '${this.environmentName}' uses another engine`);
+    }
+    return this.deploymentTarget;
   }
 
-  private warnAboutSettings(props: BlueGreenFargateServiceProps, s: ReturnType<typeof resolveServiceSettings>): void {
-    const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-ecs-cicd-pipeline:${id}`, message);
-    if (props.certificate && !props.domainName) {
-      warn('certificateWithoutDomainName', 'certificate is set without domainName: url, SERVICE_URL and the approval link use the load balancer\'s '
-        + 'DNS name, which the certificate does not cover, so HTTPS clients reject it; set domainName (and hostedZone to create the alias record)');
-    }
-    if (s.desiredCountNotApplied) {
-      warn('desiredCountNotApplied', `desiredCount (${props.desiredCount}) differs from minCapacity (${s.minCapacity}): the service carries no DesiredCount `
-        + '(autoscaling owns it), so it starts with minCapacity tasks; set minCapacity instead');
-    }
-    if (s.terminationWaitBelowAlarmWindow) {
-      warn('terminationWaitBelowAlarmWindow', `terminationWaitTime (${s.terminationWaitTime.toHumanString()}) is shorter than the `
-        + `${NON_PRODUCTION_TERMINATION_WAIT.toHumanString()} the built-in alarms need: an all-at-once deployment ends before they can roll it back`);
-    }
-  }
-
-  private addXrayDaemon(image?: ecs.ContainerImage): void {
-    this.taskDefinition.addContainer('xray-daemon', {
-      containerName: 'xray-daemon',
-      image: image ?? ecs.ContainerImage.fromRegistry(DEFAULT_XRAY_DAEMON_IMAGE),
-      // Tracing must never take the application down: the daemon is not essential.
-      essential: false,
-      cpu: 32,
-      memoryReservationMiB: 256,
-      portMappings: [{ containerPort: XRAY_DAEMON_PORT, protocol: ecs.Protocol.UDP }],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'xray-daemon' }),
-    });
-    // X-Ray's write APIs have no resource-level permissions: '*' is the only valid resource.
-    this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
-      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
-      resources: ['*'],
-    }));
-  }
-
-  private createAlarms(http5xxThreshold: number, responseTime: Duration): cloudwatch.Alarm[] {
-    const minute = ALARM_PERIOD;
-    const alarms: cloudwatch.Alarm[] = [];
-    for (const [color, tg] of [['Blue', this.blueTargetGroup], ['Green', this.greenTargetGroup]] as const) {
-      alarms.push(new cloudwatch.Alarm(this, `${color}Http5xxAlarm`, {
-        alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group returned >= ${http5xxThreshold} 5xx in a minute (rolls the deployment back)`,
-        metric: tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }),
-        threshold: http5xxThreshold,
-        evaluationPeriods: ALARM_EVALUATION_PERIODS.http5xx,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }));
-      alarms.push(new cloudwatch.Alarm(this, `${color}UnhealthyHostsAlarm`, {
-        alarmDescription: `${this.environmentName}: ${color.toLowerCase()} target group has unhealthy targets for 2 minutes (rolls the deployment back)`,
-        metric: tg.metrics.unhealthyHostCount({ period: minute, statistic: 'Maximum' }),
-        threshold: 1,
-        evaluationPeriods: ALARM_EVALUATION_PERIODS.unhealthyHosts,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }));
-    }
-    alarms.push(new cloudwatch.Alarm(this, 'TargetResponseTimeAlarm', {
-      alarmDescription: `${this.environmentName}: p99 target response time above ${responseTime.toHumanString()} for 3 minutes (rolls the deployment back)`,
-      metric: this.loadBalancer.metrics.targetResponseTime({ period: minute, statistic: 'p99' }),
-      threshold: responseTime.toMilliseconds() / 1000,
-      evaluationPeriods: ALARM_EVALUATION_PERIODS.targetResponseTime,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }));
-    return alarms;
-  }
-
-  private addNagSuppressions(albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, tokenCidrs: boolean, noAccessLogs: boolean): void {
-    if (openProductionListener) {
-      acknowledge(albSecurityGroup, 'AwsSolutions-EC23',
-        'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.');
-    } else if (tokenCidrs) {
-      // EC23 cannot evaluate a CIDR that CloudFormation resolves (the VPC's CidrBlock) and reports a validation failure.
-      acknowledge(albSecurityGroup, 'CdkNagValidationFailure',
-        'The listeners admit the VPC CIDR, a CloudFormation attribute AwsSolutions-EC23 cannot evaluate; it is never 0.0.0.0/0.', false,
-        ['AwsSolutions-EC23']);
-    }
-    if (noAccessLogs) {
-      acknowledge(this.loadBalancer, 'AwsSolutions-ELB2', 'Access logs need a bucket the platform team owns; they are opt-in through accessLogBucket.');
-    }
-    if (this.taskDefinition.node.tryFindChild('TaskRole')) {
-      acknowledgeWildcards(this.taskDefinition.taskRole,
-        'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions (Resource::*).', ['Resource::\\*']);
-    }
-    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
-      'Plain environment variables carry non-secret configuration (AWS_XRAY_DAEMON_ADDRESS, the environment prop); secrets go through the secrets prop.');
-    acknowledge(this.deploymentGroup.role, 'AwsSolutions-IAM4',
-      'AWSCodeDeployRoleForECSLimited is the AWS-maintained minimum for CodeDeploy ECS blue/green (task sets, listener rules, alarms); '
-      + 'its Lambda, S3 and SNS statements are limited to CodeDeployHook_*/CodeDeployTopic_* names and tagged objects, and the hooks are granted one by one.', false,
-      ['Policy::arn:<AWS::Partition>:iam::aws:policy/AWSCodeDeployRoleForECSLimited']);
-  }
 
 }
-
-function defaultCapacityProviderStrategy(production: boolean): ecs.CapacityProviderStrategy[] {
-  if (production) {
-    return [{ capacityProvider: 'FARGATE', weight: 1 }];
-  }
-  return [
-    { capacityProvider: 'FARGATE', base: 1, weight: 1 },
-    { capacityProvider: 'FARGATE_SPOT', weight: 4 },
-  ];
-}
-
-/** Makes `service` depend on the cluster's capacity-provider association once aws-cdk-lib has created it. */
-class DependOnCapacityProviderAssociations implements IAspect {
-  constructor(private readonly service: ecs.CfnService) {}
-
-  public visit(node: IConstruct): void {
-    if (node instanceof ecs.CfnClusterCapacityProviderAssociations) {
-      this.service.addDependency(node);
-    }
-  }
-}
-
-function toPeer(cidr: string): ec2.IPeer {
-  return !Token.isUnresolved(cidr) && cidr.includes(':') ? ec2.Peer.ipv6(cidr) : ec2.Peer.ipv4(cidr);
-}
-

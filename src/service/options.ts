@@ -7,7 +7,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { EnvironmentHooks } from '../blue-green/hooks';
+import { SmokeTestOptions } from '../blue-green/smoke-test-options';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 
 /**
@@ -130,30 +132,6 @@ export interface ScheduledScalingAction {
    * @default - UTC
    */
   readonly timeZone?: TimeZone;
-}
-
-/** Settings of the built-in smoke test. */
-export interface SmokeTestOptions {
-  /**
-   * Path called on the test listener.
-   * @default - the service's `healthCheckPath`
-   */
-  readonly path?: string;
-  /**
-   * Status codes that count as healthy: codes and ranges, comma separated, as in ALB matchers.
-   * @default '200-299'
-   */
-  readonly expectedStatus?: string;
-  /**
-   * How many requests are made; every one must succeed.
-   * @default 5
-   */
-  readonly attempts?: number;
-  /**
-   * Time limit of each request.
-   * @default Duration.seconds(5)
-   */
-  readonly timeout?: Duration;
 }
 
 /**
@@ -310,6 +288,11 @@ export interface DeploymentEnvironmentOptions {
    */
   readonly accessLogBucket?: s3.IBucket;
 
+  /**
+   * The engine that runs this environment's blue/green deployments.
+   * @default - `BlueGreenDeployment.codeDeploy()` (in a pipeline: the pipeline's `blueGreen`)
+   */
+  readonly blueGreen?: BlueGreenDeployment;
   /**
    * How production traffic moves to the new version.
    * @default TrafficShifting.allAtOnce()

@@ -1,13 +1,28 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import type { BlueGreenFargateService } from './blue-green-fargate-service';
+
+/**
+ * What a {@link ServiceDashboard} charts: a Fargate service behind an Application Load Balancer
+ * and the alarms that roll its deployments back. `BlueGreenFargateService` is one.
+ */
+export interface IDashboardedService {
+  /** The load balancer in front of the service. */
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The cluster the service runs in. */
+  readonly cluster: ecs.ICluster;
+  /** The service. */
+  readonly service: ecs.FargateService;
+  /** The alarms that roll a deployment back. */
+  readonly alarms: cloudwatch.IAlarm[];
+}
 
 /** Properties of a {@link ServiceDashboard}. */
 export interface ServiceDashboardProps {
   /** The environment to chart. */
-  readonly service: BlueGreenFargateService;
+  readonly service: IDashboardedService;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
+import { validateSmokeTestOptions } from '../blue-green/smoke-test-settings';
 import {
-  validateCidr, validateDuration, validateFargateSize, validateInteger, validatePattern, validatePort, validateRange,
-} from './validation';
-import { ContainerOptions, DeploymentEnvironmentOptions, SmokeTestOptions } from '../service/options';
+  validateCidr, validateDomainName, validateDuration, validateFargateSize, validateInteger, validatePattern, validatePort, validateRange,
+} from '../private/validation';
 
 /** Port of the X-Ray daemon sidecar (UDP). */
 export const XRAY_DAEMON_PORT = 2000;
@@ -24,21 +25,6 @@ export const ALARM_EVALUATION_PERIODS = { http5xx: 1, unhealthyHosts: 2, targetR
 export const NON_PRODUCTION_TERMINATION_WAIT = Duration.minutes(
   Math.max(...Object.values(ALARM_EVALUATION_PERIODS)) * ALARM_PERIOD.toMinutes() + 1);
 
-/** Pause between two smoke test requests. */
-export const SMOKE_TEST_INTERVAL = Duration.seconds(1);
-
-/** Lambda's maximum function timeout. */
-const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
-
-/**
- * Timeout of the smoke test function: every attempt may use its full timeout plus the interval,
- * and 30 s more cover the load balancer IP lookup and the report to CodeDeploy.
- */
-export function smokeTestFunctionTimeoutSeconds(attempts: number, timeout: Duration): number {
-  return Math.ceil(attempts * (timeout.toSeconds() + SMOKE_TEST_INTERVAL.toSeconds())) + 30;
-}
-
-const DOMAIN_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/i;
 
 /** What the settings are resolved from: a service's props or a pipeline environment's. */
 export interface ServiceSettingsInput extends ContainerOptions, DeploymentEnvironmentOptions {
@@ -206,30 +192,4 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
     targetResponseTimeThreshold,
     http5xxThreshold,
   };
-}
-
-/** Throws unless `value` is a fully qualified DNS name (no scheme, port, path or trailing dot). */
-export function validateDomainName(prop: string, value: string | undefined): void {
-  validatePattern(prop, value, DOMAIN_NAME,
-    'must be a fully qualified DNS name such as \'shop.acme.example\' (no scheme, port, path or trailing dot)');
-}
-
-/**
- * Validates the smoke test settings; shared by the service (prefix `smokeTestOptions.`, or
- * `environments[i].smokeTestOptions.` in a pipeline) and `SmokeTest` used alone (no prefix).
- */
-export function validateSmokeTestOptions(prefix: string, options: SmokeTestOptions): void {
-  validatePattern(`${prefix}path`, options.path, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain no spaces');
-  validatePattern(`${prefix}expectedStatus`, options.expectedStatus, /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
-    'must be HTTP codes or ranges separated by commas, e.g. \'200\' or \'200-299,301\'');
-  validateInteger(`${prefix}attempts`, options.attempts, 1, 100);
-  validateDuration(`${prefix}timeout`, options.timeout, Duration.seconds(1), Duration.seconds(60), 'seconds');
-  const attempts = options.attempts ?? 5;
-  const timeout = options.timeout ?? Duration.seconds(5);
-  if (Token.isUnresolved(attempts) || timeout.isUnresolved()) { return; }
-  const functionTimeout = smokeTestFunctionTimeoutSeconds(attempts, timeout);
-  if (functionTimeout > LAMBDA_MAX_TIMEOUT_SECONDS) {
-    throw new Error(`${prefix}attempts (${attempts}) and ${prefix}timeout (${timeout.toHumanString()}) need a smoke test function timeout of ${functionTimeout} seconds `
-      + `(attempts x (timeout + ${SMOKE_TEST_INTERVAL.toSeconds()} s pause) + 30 s), above Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS}-second limit; lower attempts or timeout`);
-  }
 }

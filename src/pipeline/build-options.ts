@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import { validateCommands, validateDuration, validatePattern } from './validation';
-import type { ImageBuildOptions } from '../pipeline/image-build';
+import type { ImageBuildOptions } from './image-build';
+import { validateCommands, validateDuration, validatePattern } from '../private/validation';
 
 const RELATIVE_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\/@+-]+$/;
 const RELATIVE_PATH_ALLOWED = 'must be a path relative to the repository root (letters, digits, _ . / @ + -; no "..")';

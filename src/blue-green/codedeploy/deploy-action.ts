@@ -1,0 +1,74 @@
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
+import type { DeployActionOptions } from '../engine';
+
+/** The files the image build writes for a CodeDeploy environment (the AppSpec and the task definition). */
+export function codeDeployBuildFiles(environmentName: string): { appSpec: string; taskDefinition: string } {
+  return { appSpec: `appspec-${environmentName}.yaml`, taskDefinition: `taskdef-${environmentName}.json` };
+}
+
+/** Placeholder of the image in the task definition file the build writes. */
+export const IMAGE_PLACEHOLDER = 'IMAGE1_NAME';
+
+/**
+ * CodePipeline's CodeDeploy ECS action for one environment, with a role scoped to it (created in
+ * `scope` as `Deploy-<name>ActionRole`).
+ */
+export function codeDeployEcsDeployAction(scope: Construct, environmentName: string, deploymentGroup: codedeploy.IEcsDeploymentGroup,
+  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): codepipeline.IAction {
+  const files = codeDeployBuildFiles(environmentName);
+  return new actions.CodeDeployEcsDeployAction({
+    actionName: options.actionName,
+    runOrder: options.runOrder,
+    role: createDeployRole(scope, environmentName, deploymentGroup, taskDefinition, options),
+    deploymentGroup,
+    appSpecTemplateFile: options.buildOutput.atPath(files.appSpec),
+    taskDefinitionTemplateFile: options.buildOutput.atPath(files.taskDefinition),
+    containerImageInputs: [{ input: options.buildOutput, taskDefinitionPlaceholder: IMAGE_PLACEHOLDER }],
+  });
+}
+
+/**
+ * The role of an environment's CodeDeploy ECS action, with the grants aws-cdk-lib's
+ * CodeDeployEcsDeployAction makes (aws-codepipeline-actions/lib/codedeploy/ecs-deploy-action.js)
+ * except `iam:PassRole`, which it grants on `*` (any role trusting ecs-tasks): here only on the
+ * environment's task role and execution role, the two roles `taskdef-<env>.json` names. The
+ * action gets the role without policy updates, so it cannot add its own wider statements.
+ */
+function createDeployRole(scope: Construct, name: string, group: codedeploy.IEcsDeploymentGroup,
+  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): iam.IRole {
+  const role = new iam.Role(scope, `Deploy-${name}ActionRole`, {
+    assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn),
+    description: `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
+  });
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
+    resources: [group.application.applicationArn],
+  }));
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
+    resources: [group.deploymentGroupArn],
+  }));
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['codedeploy:GetDeploymentConfig'],
+    resources: [group.deploymentConfig.deploymentConfigArn],
+  }));
+  // ecs:*TaskDefinition actions take no task-definition resource (aws/containers-roadmap#929, open): '*' only.
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
+    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  }));
+  options.artifactBucket.grantRead(role);
+  acknowledgeWildcards(role,
+    'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
+    + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
+    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS]);
+  return role.withoutPolicyUpdates();
+}

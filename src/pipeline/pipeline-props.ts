@@ -1,0 +1,141 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { ImageBuildOptions } from './image-build';
+import { PipelineSource } from './pipeline-source';
+import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
+import { ContainerOptions, DeploymentEnvironmentOptions } from '../service/options';
+
+/** One environment of the pipeline, in promotion order. */
+export interface EnvironmentOptions extends DeploymentEnvironmentOptions {
+  /**
+   * Name of the environment: 1-32 letters, digits or hyphens, starting with a letter. Used in
+   * stage names (`Deploy-<name>`), artifact file names and construct ids.
+   */
+  readonly name: string;
+
+  /**
+   * Wait for a manual approval before deploying to this environment.
+   * @default - true for a production environment (`production: true`) that is not the first,
+   * false otherwise
+   */
+  readonly requireApproval?: boolean;
+
+  /**
+   * E-mail addresses subscribed to the approval topic for this environment's approval.
+   * @default - none (the topic is still created; subscribe to it as you like)
+   */
+  readonly approvalEmails?: string[];
+
+  /**
+   * Shell commands run after the deployment, in CodeBuild inside the environment's VPC, with the
+   * repository checked out and `SERVICE_URL` set to the environment's production URL. A failing
+   * command stops the promotion.
+   * @default - no integration tests
+   */
+  readonly integrationTestCommands?: string[];
+
+  /**
+   * VPC of this environment.
+   * @default - the pipeline's `vpc`
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Existing ECS cluster of this environment.
+   * @default - a new cluster per environment
+   */
+  readonly cluster?: ecs.ICluster;
+}
+
+/** Properties of an {@link EcsCiCdPipeline}. */
+export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOptions {
+  /** Where the source comes from. */
+  readonly source: PipelineSource;
+
+  /**
+   * The environments, in promotion order. Each gets its own cluster, service, load balancer and
+   * deployment group, and a `Deploy-<name>` stage. With several environments, mark the production
+   * one(s) with `production: true` (or set `production: false` on every environment): production
+   * is never inferred from the order, so appending an environment cannot weaken an existing one.
+   * @default - dev, staging and prod (`production: true`), with an approval before prod
+   */
+  readonly environments?: EnvironmentOptions[];
+
+  /**
+   * The engine that runs the environments' blue/green deployments; an environment's own
+   * `blueGreen` overrides it.
+   * @default BlueGreenDeployment.codeDeploy()
+   */
+  readonly blueGreen?: BlueGreenDeployment;
+
+  /**
+   * ECR repository to push to.
+   * @default - a new repository: scan on push, immutable tags, untagged images expire after 14
+   * days, the last `imageRetentionCount` images are kept, retained when the stack is deleted
+   */
+  readonly repository?: ecr.IRepository;
+
+  /**
+   * Encryption of the created repository.
+   * @default ecr.RepositoryEncryption.AES_256
+   */
+  readonly repositoryEncryption?: ecr.RepositoryEncryption;
+
+  /**
+   * KMS key of the created repository (with `ecr.RepositoryEncryption.KMS`).
+   * @default - an AWS managed key when the encryption is KMS
+   */
+  readonly repositoryEncryptionKey?: kms.IKey;
+
+  /**
+   * How many images the created repository keeps. Make it larger than the number of builds that
+   * can run between two production deployments, or production's image may expire.
+   * @default 30
+   */
+  readonly imageRetentionCount?: number;
+
+  /**
+   * What happens to the created repository, the artifact bucket and the pipeline's KMS key when
+   * they leave the stack. `DESTROY` also empties the repository; empty the versioned artifact
+   * bucket yourself before deleting the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * VPC shared by the environments (each may set its own).
+   * @default - a new VPC: 2 AZs, `natGateways` NAT gateways, flow logs, an S3 gateway endpoint
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * NAT gateways of the VPC created when none is passed in (1 or 2). Tasks pull images, send logs
+   * and hooks report to CodeDeploy through NAT: with one NAT gateway an outage of its AZ cuts
+   * production off too. Set 1 to halve the NAT cost when that risk is acceptable.
+   * @default - 2 (one per AZ) when the created VPC hosts a production environment, otherwise 1
+   */
+  readonly natGateways?: number;
+
+  /**
+   * Give the VPC created when none is passed in interface endpoints for ECR (api and dkr) and
+   * CloudWatch Logs, so image pulls and logs do not depend on NAT. Interface endpoints cost per
+   * AZ-hour (3 endpoints x 2 AZs) and per GB. The free S3 gateway endpoint is always added.
+   * @default false
+   */
+  readonly vpcEndpoints?: boolean;
+
+  /**
+   * E-mail addresses subscribed to the notification topic (pipeline failed / succeeded).
+   * @default - none
+   */
+  readonly notificationEmails?: string[];
+
+  /**
+   * Name of the pipeline.
+   * @default - generated
+   */
+  readonly pipelineName?: string;
+}

@@ -1,0 +1,47 @@
+import { Annotations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
+import { NON_PRODUCTION_TERMINATION_WAIT, ResolvedServiceSettings, ServiceSettingsInput } from './settings';
+import { acknowledge, acknowledgeWildcards } from '../private/nag';
+
+/** Warnings about legal but risky settings. */
+export function warnAboutSettings(scope: Construct, props: ServiceSettingsInput, s: ResolvedServiceSettings): void {
+  const warn = (id: string, message: string) => Annotations.of(scope).addWarningV2(`cdk-ecs-cicd-pipeline:${id}`, message);
+  if (props.certificate && !props.domainName) {
+    warn('certificateWithoutDomainName', 'certificate is set without domainName: url, SERVICE_URL and the approval link use the load balancer\'s '
+      + 'DNS name, which the certificate does not cover, so HTTPS clients reject it; set domainName (and hostedZone to create the alias record)');
+  }
+  if (s.desiredCountNotApplied) {
+    warn('desiredCountNotApplied', `desiredCount (${props.desiredCount}) differs from minCapacity (${s.minCapacity}): the service carries no DesiredCount `
+      + '(autoscaling owns it), so it starts with minCapacity tasks; set minCapacity instead');
+  }
+  if (s.terminationWaitBelowAlarmWindow) {
+    warn('terminationWaitBelowAlarmWindow', `terminationWaitTime (${s.terminationWaitTime.toHumanString()}) is shorter than the `
+      + `${NON_PRODUCTION_TERMINATION_WAIT.toHumanString()} the built-in alarms need: an all-at-once deployment ends before they can roll it back`);
+  }
+}
+
+/** The service's cdk-nag acknowledgements, each on the narrowest construct. */
+export function addServiceNagAcknowledgements(loadBalancer: elbv2.ApplicationLoadBalancer, taskDefinition: ecs.FargateTaskDefinition,
+  albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, tokenCidrs: boolean, noAccessLogs: boolean): void {
+  if (openProductionListener) {
+    acknowledge(albSecurityGroup, 'AwsSolutions-EC23',
+      'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.');
+  } else if (tokenCidrs) {
+    // EC23 cannot evaluate a CIDR that CloudFormation resolves (the VPC's CidrBlock) and reports a validation failure.
+    acknowledge(albSecurityGroup, 'CdkNagValidationFailure',
+      'The listeners admit the VPC CIDR, a CloudFormation attribute AwsSolutions-EC23 cannot evaluate; it is never 0.0.0.0/0.', false,
+      ['AwsSolutions-EC23']);
+  }
+  if (noAccessLogs) {
+    acknowledge(loadBalancer, 'AwsSolutions-ELB2', 'Access logs need a bucket the platform team owns; they are opt-in through accessLogBucket.');
+  }
+  if (taskDefinition.node.tryFindChild('TaskRole')) {
+    acknowledgeWildcards(taskDefinition.taskRole,
+      'X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions (Resource::*).', ['Resource::\\*']);
+  }
+  acknowledge(taskDefinition, 'AwsSolutions-ECS2',
+    'Plain environment variables carry non-secret configuration (AWS_XRAY_DAEMON_ADDRESS, the environment prop); secrets go through the secrets prop.');
+}

@@ -1,0 +1,56 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BlueGreenFargateServiceProps } from './service-props';
+import { ResolvedServiceSettings, XRAY_DAEMON_PORT } from './settings';
+import { addXrayDaemon } from './xray';
+import { bootstrapContainer } from '../private/bootstrap';
+
+/** The task definition, its application container and log group, and the X-Ray sidecar. */
+export interface ServiceTask {
+  readonly logGroup: logs.ILogGroup;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+}
+
+/**
+ * Creates, in `scope` (the service: same ids, same logical IDs), the log group, the Fargate task
+ * definition with the application container (the bootstrap image unless `image` is given) and,
+ * unless `xray` is false, the X-Ray daemon sidecar.
+ */
+export function createServiceTask(scope: Construct, props: BlueGreenFargateServiceProps, s: ResolvedServiceSettings): ServiceTask {
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+    retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    encryptionKey: props.logEncryptionKey,
+    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+  });
+  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', {
+    cpu: s.cpu,
+    memoryLimitMiB: s.memoryLimitMiB,
+    runtimePlatform: {
+      cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+      operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+    },
+  });
+  const bootstrap = props.image ? undefined : bootstrapContainer(s.containerPort, s.healthCheckPath, props.command);
+  const container = taskDefinition.addContainer(s.containerName, {
+    containerName: s.containerName,
+    image: props.image ?? bootstrap!.image,
+    dockerLabels: bootstrap?.dockerLabels,
+    essential: true,
+    portMappings: [{ containerPort: s.containerPort, protocol: ecs.Protocol.TCP }],
+    environment: {
+      ...(s.xray ? { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${XRAY_DAEMON_PORT}` } : {}),
+      ...props.environment,
+    },
+    secrets: props.secrets,
+    command: bootstrap?.command ?? props.command,
+    healthCheck: props.containerHealthCheck,
+    logging: ecs.LogDrivers.awsLogs({ logGroup: logGroup, streamPrefix: s.containerName }),
+  });
+  if (s.xray) {
+    addXrayDaemon(taskDefinition, logGroup, props.xrayDaemonImage);
+  }
+  return { logGroup, taskDefinition, container };
+}

@@ -1,0 +1,33 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { XRAY_DAEMON_PORT } from './settings';
+
+/**
+ * The X-Ray daemon image used when `xrayDaemonImage` is not given: a released version (the
+ * daemon's release workflow pushes `public.ecr.aws/xray/aws-xray-daemon:<version>`, next to the
+ * moving `latest` and `3.x`; v3.6.6 was released on 2026-07-14), so tasks never change under you.
+ */
+const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
+
+/**
+ * Adds the X-Ray daemon sidecar (not essential: tracing never takes the application down) and the
+ * X-Ray write permissions to the task role.
+ */
+export function addXrayDaemon(taskDefinition: ecs.FargateTaskDefinition, logGroup: logs.ILogGroup, image?: ecs.ContainerImage): void {
+  taskDefinition.addContainer('xray-daemon', {
+    containerName: 'xray-daemon',
+    image: image ?? ecs.ContainerImage.fromRegistry(DEFAULT_XRAY_DAEMON_IMAGE),
+    // Tracing must never take the application down: the daemon is not essential.
+    essential: false,
+    cpu: 32,
+    memoryReservationMiB: 256,
+    portMappings: [{ containerPort: XRAY_DAEMON_PORT, protocol: ecs.Protocol.UDP }],
+    logging: ecs.LogDrivers.awsLogs({ logGroup: logGroup, streamPrefix: 'xray-daemon' }),
+  });
+  // X-Ray's write APIs have no resource-level permissions: '*' is the only valid resource.
+  taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
+    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
+    resources: ['*'],
+  }));
+}

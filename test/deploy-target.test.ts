@@ -1,0 +1,56 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { BlueGreenFargateService, IDeployTarget } from '../src';
+
+/**
+ * The pipeline sees an environment as a deploy target (name, URL, who pulls the image, the deploy
+ * action); the grant runs the aws-cdk-lib way round: the repository grants the environment's puller.
+ */
+describe('a service as a deploy target', () => {
+  const pullStatement = {
+    Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+    Effect: 'Allow',
+    Resource: Match.anyValue(),
+  };
+
+  test('imagePuller is the execution role, and repository.grantPull(imagePuller) returns the grant', () => {
+    // GIVEN a service and a repository
+    const stack = new Stack(new App(), 'Stack');
+    const svc = new BlueGreenFargateService(stack, 'Svc', { environmentName: 'dev' });
+    const repository = new ecr.Repository(stack, 'Repo');
+
+    // WHEN the repository grants the service's puller
+    const target: IDeployTarget = svc;
+    const grant = repository.grantPull(target.imagePuller);
+
+    // THEN the execution role may pull from that repository
+    expect(grant).toBeInstanceOf(iam.Grant);
+    expect(grant.success).toBe(true);
+    expect(target.imagePuller.grantPrincipal).toBe(svc.taskDefinition.executionRole);
+    expect(target.environmentName).toBe('dev');
+    expect(target.url).toBe(svc.url);
+    expect(target.buildOutputFiles).toEqual(['appspec-dev.yaml', 'taskdef-dev.json']);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(svc.taskDefinition.executionRole!.node.defaultChild as any) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ ...pullStatement, Resource: { 'Fn::GetAtt': [stack.getLogicalId(repository.node.defaultChild as any), 'Arn'] } })]) },
+    });
+  });
+
+  test('the deprecated grantImagePull(repository) still grants the same pull', () => {
+    const synth = (useDeprecated: boolean) => {
+      const stack = new Stack(new App(), 'Stack');
+      const svc = new BlueGreenFargateService(stack, 'Svc', { environmentName: 'dev' });
+      const repository = new ecr.Repository(stack, 'Repo');
+      if (useDeprecated) {
+        svc.grantImagePull(repository);
+      } else {
+        repository.grantPull(svc.imagePuller);
+      }
+      return Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).map((p: any) => p.Properties.PolicyDocument);
+    };
+    expect(synth(true)).toEqual(synth(false));
+  });
+});
