@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { IDeployTarget } from './blue-green/deploy-target';
+import { SOURCE_REVISION_VARIABLE } from './pipeline/build-contract';
 import { ImageBuild } from './pipeline/image-build';
 import { createIntegrationTests } from './pipeline/integration-tests';
 import { createTopic, notificationTarget } from './pipeline/notifications';
@@ -144,7 +145,7 @@ export class EcsCiCdPipeline extends Construct {
           project: this.imageBuild.project,
           input: sourceOutput,
           outputs: [buildOutput],
-          environmentVariables: { SOURCE_REVISION: { value: source.revisionVariable } },
+          environmentVariables: { [SOURCE_REVISION_VARIABLE]: { value: source.revisionVariable } },
         }),
       ],
     });

@@ -4,16 +4,20 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { appSpecFile, IMAGE_PLACEHOLDER_NAME, taskDefinitionFile } from '../../pipeline/build-contract';
 import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
 import type { DeployActionOptions } from '../engine';
 
-/** The files the image build writes for a CodeDeploy environment (the AppSpec and the task definition). */
+/**
+ * The files the image build writes for a CodeDeploy environment (the AppSpec and the task
+ * definition); their names are owned by the build contract, which the build scripts read too.
+ */
 export function codeDeployBuildFiles(environmentName: string): { appSpec: string; taskDefinition: string } {
-  return { appSpec: `appspec-${environmentName}.yaml`, taskDefinition: `taskdef-${environmentName}.json` };
+  return { appSpec: appSpecFile(environmentName), taskDefinition: taskDefinitionFile(environmentName) };
 }
 
-/** Placeholder of the image in the task definition file the build writes. */
-export const IMAGE_PLACEHOLDER = 'IMAGE1_NAME';
+/** Placeholder of the image in the task definition file the build writes (owned by the build contract). */
+export const IMAGE_PLACEHOLDER = IMAGE_PLACEHOLDER_NAME;
 
 /**
  * CodePipeline's CodeDeploy ECS action for one environment, with a role scoped to it (created in
