@@ -6,7 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { ImageBuildOptions } from './image-build';
 import { PipelineSource } from './pipeline-source';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
-import { ContainerOptions, DeploymentEnvironmentOptions } from '../service/options';
+import { ContainerOptions } from '../service/container-options';
+import { DeploymentEnvironmentOptions } from '../service/options';
 
 /** One environment of the pipeline, in promotion order. */
 export interface EnvironmentOptions extends DeploymentEnvironmentOptions {

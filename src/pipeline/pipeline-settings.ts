@@ -4,7 +4,7 @@ import { validateImageBuildOptions } from './build-options';
 import { ImageBuildOptions } from './image-build';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline-props';
 import { validateCommands, validateInteger, validatePattern } from '../private/validation';
-import { ContainerOptions } from '../service/options';
+import { ContainerOptions } from '../service/container-options';
 import { resolveServiceSettings } from '../service/settings';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
