@@ -13,6 +13,7 @@ export * from './service/service-props';
 export * from './service/blue-green-fargate-service';
 export * from './service/service-dashboard';
 export * from './pipeline/pipeline-source';
+export * from './pipeline/image-build-props';
 export * from './pipeline/image-build';
 export * from './pipeline/pipeline-props';
 export * from './ecs-cicd-pipeline';
