@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type { ImageBuildOptions } from './image-build';
+import type { ImageBuildOptions } from './image-build-props';
 import { validateCommands, validateDuration, validatePattern } from '../private/validation';
 
 const RELATIVE_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\/@+-]+$/;

@@ -4,115 +4,13 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { IMAGE_BUILD_SCRIPTS_FOLDER } from './build-contract';
 import { validateImageBuildOptions } from './build-options';
+import { ImageBuildProps, ScanSeverity } from './image-build-props';
 import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS, flattenCfnReference } from '../private/nag';
-import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
-
-/** Lowest severity of image-scan findings that fails the build. */
-export enum ScanSeverity {
-  /** Fail on CRITICAL findings. */
-  CRITICAL = 'CRITICAL',
-  /** Fail on HIGH or CRITICAL findings. */
-  HIGH = 'HIGH',
-  /** Fail on MEDIUM or worse. */
-  MEDIUM = 'MEDIUM',
-  /** Fail on LOW or worse. */
-  LOW = 'LOW',
-  /** Fail on any finding. */
-  INFORMATIONAL = 'INFORMATIONAL',
-  /** No scan gate: do not wait for the scan. */
-  NONE = 'NONE',
-}
-
-/** How the image is built: the same settings on `EcsCiCdPipelineProps`. */
-export interface ImageBuildOptions {
-  /**
-   * Path of the Dockerfile, relative to the repository root.
-   * @default 'Dockerfile'
-   */
-  readonly dockerfile?: string;
-
-  /**
-   * Docker build context, relative to the repository root.
-   * @default '.'
-   */
-  readonly buildDirectory?: string;
-
-  /**
-   * `--build-arg` values for `docker build`.
-   * @default - none
-   */
-  readonly buildArgs?: { [key: string]: string };
-
-  /**
-   * Shell commands that run the unit tests; a failing command fails the build. They run in a
-   * CodeBuild project of their own (the standard image, unprivileged, in the repository root)
-   * whose role may only read the source artifact and write its own logs and reports: third-party
-   * test dependencies never run with the image build's right to push images or write the deploy
-   * artifacts. `EcsCiCdPipeline` runs them before the image build, in the same stage.
-   * @default - no unit tests
-   */
-  readonly unitTestCommands?: string[];
-
-  /**
-   * Lowest severity of ECR scan findings that fails the build (the image is pushed, but never
-   * deployed). Works with basic scanning (OS packages only) and registry-level enhanced scanning
-   * (Amazon Inspector). Where the scan cannot judge the image (e.g. `FROM scratch` under basic
-   * scanning, Inspector's FINDINGS_UNAVAILABLE or SCAN_ELIGIBILITY_EXPIRED, no scan within 15
-   * minutes) the build fails and says why. `ScanSeverity.NONE` disables the gate.
-   * @default ScanSeverity.CRITICAL
-   */
-  readonly scanSeverityThreshold?: ScanSeverity;
-
-  /**
-   * CodeBuild compute type.
-   * @default codebuild.ComputeType.SMALL
-   */
-  readonly buildComputeType?: codebuild.ComputeType;
-
-  /**
-   * Build time limit.
-   * @default Duration.minutes(60)
-   */
-  readonly buildTimeout?: Duration;
-}
-
-/** Properties of an {@link ImageBuild}. */
-export interface ImageBuildProps extends ImageBuildOptions {
-  /** Repository the image is pushed to. Tags should be immutable. */
-  readonly repository: ecr.IRepository;
-
-  /**
-   * Deny pushes to `repository` (`ecr:PutImage` and the layer uploads) to every principal but this
-   * build's role, with a statement in the repository's resource policy, so that any image in the
-   * repository is one this build pushed. Only then does a build reuse an image already tagged with
-   * its commit; otherwise it builds again under a tag unique to the build. Needs a repository whose
-   * policy this stack manages (an `ecr.Repository` created in the same stack). Any other role that
-   * must push or tag images in the repository has to be added to the statement's exceptions.
-   * @default false
-   */
-  readonly restrictRepositoryPushes?: boolean;
-
-  /** The environments the build renders `taskdef-<name>.json` and `appspec-<name>.yaml` for, in order. */
-  readonly environments: BlueGreenFargateService[];
-
-  /**
-   * CPU architecture of the image: picks the CodeBuild image (x86_64 or arm64).
-   * @default ecs.CpuArchitecture.X86_64
-   */
-  readonly cpuArchitecture?: ecs.CpuArchitecture;
-
-  /**
-   * KMS key that encrypts the build's artifacts and logs.
-   * @default - the AWS managed key for S3
-   */
-  readonly encryptionKey?: kms.IKey;
-}
 
 /**
  * The CodeBuild project that builds the image once and prepares every environment's deployment.

@@ -3,10 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { ImageBuildOptions } from './image-build';
+import { ImageBuildOptions } from './image-build-props';
 import { PipelineSource } from './pipeline-source';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
-import { ContainerOptions, DeploymentEnvironmentOptions } from '../service/options';
+import { ContainerOptions } from '../service/container-options';
+import { DeploymentEnvironmentOptions } from '../service/options';
 
 /** One environment of the pipeline, in promotion order. */
 export interface EnvironmentOptions extends DeploymentEnvironmentOptions {

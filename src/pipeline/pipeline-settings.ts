@@ -1,10 +1,10 @@
 import { Annotations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { validateImageBuildOptions } from './build-options';
-import { ImageBuildOptions } from './image-build';
+import { ImageBuildOptions } from './image-build-props';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline-props';
 import { validateCommands, validateInteger, validatePattern } from '../private/validation';
-import { ContainerOptions } from '../service/options';
+import { ContainerOptions } from '../service/container-options';
 import { resolveServiceSettings } from '../service/settings';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnOutput, Duration, Token } from 'aws-cdk-lib';
+import { CfnOutput, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -12,8 +12,9 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { createDeploymentAlarms } from './alarms';
 import { configureAutoscaling } from './autoscaling';
-import { DependOnCapacityProviderAssociations, defaultCapacityProviderStrategy } from './capacity';
 import { addServiceNagAcknowledgements, warnAboutSettings } from './checks';
+import { createServiceCluster } from './cluster';
+import { createFargateService } from './fargate-service';
 import { wireHooks } from './hook-wiring';
 import { createLoadBalancerPair } from './load-balancer';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
@@ -29,7 +30,6 @@ import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 import { grantImagePull } from '../private/image-pull';
-import { createDefaultVpc } from '../private/vpc';
 
 /**
  * One environment of a containerised service on ECS Fargate, deployed blue/green by CodeDeploy.
@@ -123,27 +123,10 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     warnAboutSettings(this, props, s);
 
     // ---- network and cluster --------------------------------------------------------------------
-    if (props.cluster && props.vpc) {
-      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcIgnored', 'vpc is ignored because cluster is given: the cluster\'s VPC is used');
-    }
-    if ((props.cluster || props.vpc) && props.natGateways !== undefined) {
-      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because a vpc or cluster is given`);
-    }
-    if ((props.cluster || props.vpc) && props.vpcEndpoints !== undefined) {
-      Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcEndpointsIgnored', `vpcEndpoints (${props.vpcEndpoints}) is ignored because a vpc or cluster is given`);
-    }
-    this.vpc = props.cluster?.vpc ?? props.vpc
-      ?? createDefaultVpc(this, 'Vpc', props.natGateways ?? (s.production ? 2 : 1), props.vpcEndpoints);
-    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
-      vpc: this.vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
-      enableFargateCapacityProviders: true,
-    });
-    const capacityProviderStrategies = props.capacityProviderStrategies ?? defaultCapacityProviderStrategy(s.production);
-    this.capacityProviderStrategies = capacityProviderStrategies;
-    if (this.cluster instanceof ecs.Cluster && !props.cluster) {
-      this.cluster.addDefaultCapacityProviderStrategy(capacityProviderStrategies);
-    }
+    const network = createServiceCluster(this, props, s);
+    this.vpc = network.vpc;
+    this.cluster = network.cluster;
+    this.capacityProviderStrategies = network.capacityProviderStrategies;
 
     // ---- task definition --------------------------------------------------------------------------
     const task = createServiceTask(this, props, s);
@@ -164,46 +147,17 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.aliasRecord = pair.aliasRecord;
 
     // ---- service ----------------------------------------------------------------------------------
-    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+    this.service = createFargateService(this, {
       vpc: this.vpc,
-      description: `Tasks of ${this.environmentName}: reachable only from the load balancer`,
-      allowAllOutbound: true,
-    });
-    this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      // No DesiredCount: the scalable target below owns the count. With a DesiredCount in the
-      // template, every later update of the service (CloudFormation sends the whole property set)
-      // resets a scaled-out service to it (aws-cdk issue 3919). aws-cdk-lib's FargateService writes
-      // `desiredCount: undefined` as an absent DesiredCount whatever the feature flags say (the
-      // flag @aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount only concerns aws-ecs-patterns).
-      // Without DesiredCount CloudFormation creates the service with 1 task and leaves the count
-      // alone on updates (aws-cdk PR 13130, which made the same change in ecs-patterns behind that
-      // flag); RegisterScalableTarget then moves the count into [minCapacity, maxCapacity]
-      // (Application Auto Scaling API reference, RegisterScalableTarget).
-      desiredCount: undefined,
+      environmentName: this.environmentName,
       deploymentController: this.blueGreen.deploymentController,
-      capacityProviderStrategies,
-      securityGroups: [serviceSecurityGroup],
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      assignPublicIp: false,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-      healthCheckGracePeriod: Duration.seconds(60),
+      capacityProviderStrategies: this.capacityProviderStrategies,
+      blueTargetGroup: this.blueTargetGroup,
+      loadBalancerSecurityGroup: albSecurityGroup,
+      containerPort: s.containerPort,
     });
-    if (this.cluster instanceof ecs.Cluster) {
-      // The service uses the cluster's capacity providers, so it must be deleted before their
-      // association, or CloudFormation fails with "capacity provider is in use". aws-cdk-lib creates
-      // the AWS::ECS::ClusterCapacityProviderAssociations in an aspect at synthesis
-      // (MaybeCreateCapacityProviderAssociations in aws-ecs/lib/cluster.js); this aspect, of lower
-      // priority, runs after it on the cluster's new child.
-      Aspects.of(this.cluster).add(new DependOnCapacityProviderAssociations(this.service.node.defaultChild as ecs.CfnService));
-    }
-    this.service.attachToApplicationTargetGroup(this.blueTargetGroup);
-    // The green task set registers in the other target group: the same tasks' port must be open.
-    serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(s.containerPort), 'Load balancer to tasks');
-    albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(s.containerPort), 'Load balancer to tasks');
 
     // ---- autoscaling ------------------------------------------------------------------------------
     this.scalableTarget = configureAutoscaling(this.service, this.blueTargetGroup, props, s);

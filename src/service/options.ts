@@ -1,138 +1,14 @@
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
-import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import { Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ScheduledScalingAction } from './scheduled-scaling';
 import type { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTestOptions } from '../blue-green/smoke-test-options';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
-
-/**
- * The application container and its task: the same in every environment of a pipeline.
- */
-export interface ContainerOptions {
-  /**
-   * Name of the application container in the task definition (and in the AppSpec).
-   * @default 'app'
-   */
-  readonly containerName?: string;
-
-  /**
-   * Port the application listens on (TCP).
-   * @default 8080
-   */
-  readonly containerPort?: number;
-
-  /**
-   * Path the load balancer and the smoke test call to decide whether a task is healthy.
-   * @default '/'
-   */
-  readonly healthCheckPath?: string;
-
-  /**
-   * Task CPU units. Must form a valid Fargate size with `memoryLimitMiB`.
-   * @default 256
-   */
-  readonly cpu?: number;
-
-  /**
-   * Task memory in MiB. Must form a valid Fargate size with `cpu`.
-   * @default 512
-   */
-  readonly memoryLimitMiB?: number;
-
-  /**
-   * CPU architecture of the task (and of the CodeBuild image that builds it in a pipeline).
-   * @default ecs.CpuArchitecture.X86_64
-   */
-  readonly cpuArchitecture?: ecs.CpuArchitecture;
-
-  /**
-   * Plain environment variables of the application container.
-   * @default - none besides `AWS_XRAY_DAEMON_ADDRESS` when X-Ray is on
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Secrets injected into the application container from Secrets Manager or SSM Parameter Store.
-   * The task execution role is granted read access to each.
-   * @default - no secrets
-   */
-  readonly secrets?: { [key: string]: ecs.Secret };
-
-  /**
-   * Command of the application container.
-   * @default - the image's CMD
-   */
-  readonly command?: string[];
-
-  /**
-   * Container-level health check (in addition to the load balancer's).
-   * @default - none; the target group health check decides
-   */
-  readonly containerHealthCheck?: ecs.HealthCheck;
-
-  /**
-   * Run the AWS X-Ray daemon as a sidecar (UDP 2000), set `AWS_XRAY_DAEMON_ADDRESS` on the app and
-   * allow the task role to send traces.
-   * @default true
-   */
-  readonly xray?: boolean;
-
-  /**
-   * Image of the X-Ray daemon sidecar. The default is pinned to a released version so a task
-   * never changes under you; pass a newer tag (or your own mirror) to upgrade.
-   * @default ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:3.6.6')
-   */
-  readonly xrayDaemonImage?: ecs.ContainerImage;
-
-  /**
-   * How long container logs are kept.
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * KMS key that encrypts the container log group. Its key policy must allow the CloudWatch Logs
-   * service principal of the region to use it.
-   * @default - CloudWatch Logs' own encryption
-   */
-  readonly logEncryptionKey?: kms.IKey;
-
-  /**
-   * What happens to the container log group when it leaves the stack.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly logRemovalPolicy?: RemovalPolicy;
-}
-
-/** A scheduled change of the service's capacity range, e.g. scale dev to zero at night. */
-export interface ScheduledScalingAction {
-  /** Unique name of the action (letters, digits); becomes part of the construct id. */
-  readonly name: string;
-  /** When the action runs, e.g. `appscaling.Schedule.cron({ hour: '20', minute: '0' })`. */
-  readonly schedule: appscaling.Schedule;
-  /**
-   * New minimum capacity.
-   * @default - unchanged
-   */
-  readonly minCapacity?: number;
-  /**
-   * New maximum capacity.
-   * @default - unchanged
-   */
-  readonly maxCapacity?: number;
-  /**
-   * Time zone of the schedule, e.g. `TimeZone.EUROPE_BERLIN`.
-   * @default - UTC
-   */
-  readonly timeZone?: TimeZone;
-}
 
 /**
  * Everything that may differ between environments: capacity, listeners, traffic shifting, hooks.

@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
+import { ContainerOptions } from './container-options';
+import { DeploymentEnvironmentOptions } from './options';
 
 /** Properties of a {@link BlueGreenFargateService}. */
 export interface BlueGreenFargateServiceProps extends ContainerOptions, DeploymentEnvironmentOptions {

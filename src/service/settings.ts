@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import { ContainerOptions, DeploymentEnvironmentOptions } from './options';
+import { ContainerOptions } from './container-options';
+import { DeploymentEnvironmentOptions } from './options';
 import { validateSmokeTestOptions } from '../blue-green/smoke-test-settings';
 import {
   validateCidr, validateDomainName, validateDuration, validateFargateSize, validateInteger, validatePattern, validatePort, validateRange,

@@ -1,0 +1,103 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+/**
+ * The application container and its task: the same in every environment of a pipeline.
+ */
+export interface ContainerOptions {
+  /**
+   * Name of the application container in the task definition (and in the AppSpec).
+   * @default 'app'
+   */
+  readonly containerName?: string;
+
+  /**
+   * Port the application listens on (TCP).
+   * @default 8080
+   */
+  readonly containerPort?: number;
+
+  /**
+   * Path the load balancer and the smoke test call to decide whether a task is healthy.
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * Task CPU units. Must form a valid Fargate size with `memoryLimitMiB`.
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Task memory in MiB. Must form a valid Fargate size with `cpu`.
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * CPU architecture of the task (and of the CodeBuild image that builds it in a pipeline).
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Plain environment variables of the application container.
+   * @default - none besides `AWS_XRAY_DAEMON_ADDRESS` when X-Ray is on
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected into the application container from Secrets Manager or SSM Parameter Store.
+   * The task execution role is granted read access to each.
+   * @default - no secrets
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Command of the application container.
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * Container-level health check (in addition to the load balancer's).
+   * @default - none; the target group health check decides
+   */
+  readonly containerHealthCheck?: ecs.HealthCheck;
+
+  /**
+   * Run the AWS X-Ray daemon as a sidecar (UDP 2000), set `AWS_XRAY_DAEMON_ADDRESS` on the app and
+   * allow the task role to send traces.
+   * @default true
+   */
+  readonly xray?: boolean;
+
+  /**
+   * Image of the X-Ray daemon sidecar. The default is pinned to a released version so a task
+   * never changes under you; pass a newer tag (or your own mirror) to upgrade.
+   * @default ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:3.6.6')
+   */
+  readonly xrayDaemonImage?: ecs.ContainerImage;
+
+  /**
+   * How long container logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * KMS key that encrypts the container log group. Its key policy must allow the CloudWatch Logs
+   * service principal of the region to use it.
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the container log group when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}

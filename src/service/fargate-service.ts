@@ -1,0 +1,68 @@
+import { Aspects, Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
+import { DependOnCapacityProviderAssociations } from './capacity';
+
+/** What {@link createFargateService} needs. */
+export interface FargateServiceProps {
+  readonly vpc: ec2.IVpc;
+  readonly cluster: ecs.ICluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly environmentName: string;
+  readonly deploymentController: ecs.DeploymentController;
+  readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
+  readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
+  readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  readonly containerPort: number;
+}
+
+/**
+ * The Fargate service (construct ids `ServiceSecurityGroup` and `Service` in `scope`), registered in
+ * the blue target group and reachable on the container port from the load balancer only.
+ */
+export function createFargateService(scope: Construct, props: FargateServiceProps): ecs.FargateService {
+  const albSecurityGroup = props.loadBalancerSecurityGroup;
+  const serviceSecurityGroup = new ec2.SecurityGroup(scope, 'ServiceSecurityGroup', {
+    vpc: props.vpc,
+    description: `Tasks of ${props.environmentName}: reachable only from the load balancer`,
+    allowAllOutbound: true,
+  });
+  const service = new ecs.FargateService(scope, 'Service', {
+    cluster: props.cluster,
+    taskDefinition: props.taskDefinition,
+    // No DesiredCount: the scalable target below owns the count. With a DesiredCount in the
+    // template, every later update of the service (CloudFormation sends the whole property set)
+    // resets a scaled-out service to it (aws-cdk issue 3919). aws-cdk-lib's FargateService writes
+    // `desiredCount: undefined` as an absent DesiredCount whatever the feature flags say (the
+    // flag @aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount only concerns aws-ecs-patterns).
+    // Without DesiredCount CloudFormation creates the service with 1 task and leaves the count
+    // alone on updates (aws-cdk PR 13130, which made the same change in ecs-patterns behind that
+    // flag); RegisterScalableTarget then moves the count into [minCapacity, maxCapacity]
+    // (Application Auto Scaling API reference, RegisterScalableTarget).
+    desiredCount: undefined,
+    deploymentController: props.deploymentController,
+    capacityProviderStrategies: props.capacityProviderStrategies,
+    securityGroups: [serviceSecurityGroup],
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    assignPublicIp: false,
+    minHealthyPercent: 100,
+    maxHealthyPercent: 200,
+    propagateTags: ecs.PropagatedTagSource.SERVICE,
+    healthCheckGracePeriod: Duration.seconds(60),
+  });
+  if (props.cluster instanceof ecs.Cluster) {
+    // The service uses the cluster's capacity providers, so it must be deleted before their
+    // association, or CloudFormation fails with "capacity provider is in use". aws-cdk-lib creates
+    // the AWS::ECS::ClusterCapacityProviderAssociations in an aspect at synthesis
+    // (MaybeCreateCapacityProviderAssociations in aws-ecs/lib/cluster.js); this aspect, of lower
+    // priority, runs after it on the cluster's new child.
+    Aspects.of(props.cluster).add(new DependOnCapacityProviderAssociations(service.node.defaultChild as ecs.CfnService));
+  }
+  service.attachToApplicationTargetGroup(props.blueTargetGroup);
+  // The green task set registers in the other target group: the same tasks' port must be open.
+  serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');
+  albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');
+  return service;
+}
