@@ -74,7 +74,7 @@ export interface ImageBuildOptions {
   readonly buildTimeout?: Duration;
 }
 
-/** Properties of an {@link ImageBuild}. */
+/** Properties of an `ImageBuild`. */
 export interface ImageBuildProps extends ImageBuildOptions {
   /** Repository the image is pushed to. Tags should be immutable. */
   readonly repository: ecr.IRepository;
