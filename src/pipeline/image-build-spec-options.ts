@@ -61,7 +61,11 @@ const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 export const HOOK_EVENTS = LIFECYCLE_EVENTS.map(([, event]) => event);
 export const MAX_IMAGE_TAG_LENGTH = 128;
 
-/** Throws on an option the build scripts cannot honour, naming it, the value received and what is allowed. */
+/**
+ * Throws on an input the build scripts cannot honour. The user-facing props (dockerfile,
+ * buildDirectory, buildArgs, environment names) are validated once, with their prop paths, by
+ * `validateImageBuildOptions` and the pipeline; this only guards what reaches the scripts.
+ */
 export function validateImageBuildSpecOptions(options: ImageBuildSpecOptions): void {
   if (!SCAN_SEVERITIES.includes(options.scanSeverityThreshold) && options.scanSeverityThreshold !== NO_SCAN_GATE) {
     throw new Error(`scanSeverityThreshold must be one of ${[...SCAN_SEVERITIES].reverse().join(', ')}, ${NO_SCAN_GATE}; got '${options.scanSeverityThreshold}'`);
@@ -69,17 +73,6 @@ export function validateImageBuildSpecOptions(options: ImageBuildSpecOptions): v
   const tagLength = options.imageTagLength ?? MAX_IMAGE_TAG_LENGTH;
   if (!Number.isInteger(tagLength) || tagLength < 1 || tagLength > MAX_IMAGE_TAG_LENGTH) {
     throw new Error(`imageTagLength must be an integer between 1 and ${MAX_IMAGE_TAG_LENGTH}; got ${tagLength}`);
-  }
-  if (!options.dockerfile) {
-    throw new Error('dockerfile must not be empty');
-  }
-  if (!options.buildDirectory) {
-    throw new Error('buildDirectory must not be empty');
-  }
-  for (const key of Object.keys(options.buildArgs ?? {})) {
-    if (key === '' || key.includes('=') || /\s/.test(key)) {
-      throw new Error(`invalid docker build argument name '${key}'`);
-    }
   }
   if (options.environments.length === 0) {
     throw new Error('at least one environment is required');
