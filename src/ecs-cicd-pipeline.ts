@@ -15,7 +15,6 @@ import { createTopic, notificationTarget } from './pipeline/notifications';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline/pipeline-props';
 import { buildOptions, containerOptions, isProduction, requiresApproval, validatePipelineProps } from './pipeline/pipeline-settings';
 import { createRepository } from './pipeline/repository';
-import { grantImagePull } from './private/image-pull';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from './private/nag';
 import { createDefaultVpc } from './private/vpc';
 import { BlueGreenFargateService } from './service/blue-green-fargate-service';
@@ -96,7 +95,7 @@ export class EcsCiCdPipeline extends Construct {
     // The pipeline sees its environments as deploy targets only: name, URL, who pulls, how to deploy.
     const targets: IDeployTarget[] = this.environments;
     // Every environment pulls the digest the build pushed.
-    targets.forEach(target => grantImagePull(this.repository, target.imagePuller));
+    targets.forEach(target => this.repository.grantPull(target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {

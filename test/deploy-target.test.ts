@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { BlueGreenFargateService, IDeployTarget } from '../src';
+import { nagFindings } from './support/nag';
 
 /**
  * The pipeline sees an environment as a deploy target (name, URL, who pulls the image, the deploy
@@ -53,4 +54,21 @@ describe('a service as a deploy target', () => {
     };
     expect(synth(true)).toEqual(synth(false));
   });
+
+  test('repository.grantPull(imagePuller), the recommended grant, leaves no unsuppressed cdk-nag finding', () => {
+    // GIVEN a standalone service whose pull is granted the aws-cdk-lib way
+    const stack = new Stack(new App(), 'Stack');
+    const svc = new BlueGreenFargateService(stack, 'Svc', { environmentName: 'dev' });
+    repositoryGrant(stack, svc);
+    // WHEN cdk-nag runs / THEN ecr:GetAuthorizationToken's Resource::* is acknowledged on the execution role
+    expect(nagFindings(stack)).toEqual([]);
+  });
 });
+
+function repositoryGrant(stack: Stack, svc: BlueGreenFargateService): void {
+  repository(stack).grantPull(svc.imagePuller);
+}
+
+function repository(stack: Stack): ecr.Repository {
+  return new ecr.Repository(stack, 'Repo', { imageScanOnPush: true });
+}

@@ -29,7 +29,6 @@ import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/e
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
-import { grantImagePull } from '../private/image-pull';
 
 /**
  * One environment of a containerised service on ECS Fargate, deployed blue/green by CodeDeploy.
@@ -253,7 +252,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
    * @deprecated use `repository.grantPull(service.imagePuller)`, which returns the grant
    */
   public grantImagePull(repository: ecr.IRepository): void {
-    grantImagePull(repository, this.imagePuller);
+    repository.grantPull(this.imagePuller);
   }
 
   private codeDeployTarget(prop: string): CodeDeployDeploymentTarget {

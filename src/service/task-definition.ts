@@ -6,6 +6,7 @@ import { BlueGreenFargateServiceProps } from './service-props';
 import { ResolvedServiceSettings, XRAY_DAEMON_PORT } from './settings';
 import { addXrayDaemon } from './xray';
 import { bootstrapContainer } from '../private/bootstrap';
+import { acknowledgeWildcards } from '../private/nag';
 
 /** The task definition, its application container and log group, and the X-Ray sidecar. */
 export interface ServiceTask {
@@ -52,5 +53,10 @@ export function createServiceTask(scope: Construct, props: BlueGreenFargateServi
   if (s.xray) {
     addXrayDaemon(taskDefinition, logGroup, props.xrayDaemonImage);
   }
+  // Whoever grants this environment's image pulls (`repository.grantPull(service.imagePuller)`, as the
+  // pipeline does) gives the execution role ecr:GetAuthorizationToken, which has no resource-level
+  // permissions. Acknowledged here, once, so every way of granting the pull passes cdk-nag.
+  acknowledgeWildcards(taskDefinition.obtainExecutionRole(),
+    'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
   return { logGroup, taskDefinition, container };
 }
