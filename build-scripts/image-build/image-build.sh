@@ -15,6 +15,8 @@
 #   SCAN_WAIT_SECONDS / SCAN_POLL_SECONDS (optional) how long and how often the scan gate polls
 #                                      (defaults 900 / 15)
 set -uo pipefail
+# Amazon Linux 2 (the ARM build image) ships bash 4.2, where "${array[@]}" of an empty array is an
+# unbound variable under set -u: expand arrays as ${array[@]+"${array[@]}"}.
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HELPER="$SCRIPT_DIR/image_build.py"
@@ -97,7 +99,7 @@ build() {
     echo "Skipping docker build and push (image reused)"
   else
     echo "Building $DOCKERFILE (context $BUILD_DIRECTORY) as $REPOSITORY_URI:$IMAGE_TAG"
-    docker build -f "$DOCKERFILE" -t "$REPOSITORY_URI:$IMAGE_TAG" "${BUILD_ARGS[@]}" "$BUILD_DIRECTORY" \
+    docker build -f "$DOCKERFILE" -t "$REPOSITORY_URI:$IMAGE_TAG" ${BUILD_ARGS[@]+"${BUILD_ARGS[@]}"} "$BUILD_DIRECTORY" \
       || die "docker build failed"
     echo "Pushing $REPOSITORY_URI:$IMAGE_TAG"
     docker push "$REPOSITORY_URI:$IMAGE_TAG" || die "docker push failed"

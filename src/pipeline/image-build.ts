@@ -10,7 +10,7 @@ import { IMAGE_BUILD_SCRIPTS_FOLDER } from './build-contract';
 import { validateImageBuildOptions } from './build-options';
 import { ImageBuildProps, ScanSeverity } from './image-build-props';
 import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
-import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS, flattenCfnReference } from '../private/nag';
+import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS, escapeRegex, flattenCfnReference } from '../private/nag';
 
 /**
  * The CodeBuild project that builds the image once and prepares every environment's deployment.
@@ -187,7 +187,7 @@ function truncate(text: string, max: number): string {
 /** The cdk-nag IAM5 finding of `asset.grantRead`: the objects of the asset's bucket (the bootstrap bucket). */
 function assetObjectsFinding(asset: s3assets.Asset): string {
   const finding = flattenCfnReference(Stack.of(asset).resolve(asset.bucket.arnForObjects('*')));
-  return `Resource::${finding.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')}`;
+  return `Resource::${escapeRegex(finding)}`;
 }
 
 /** CodeBuild rejects an inline buildspec longer than this (aws-cdk#14974). */

@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { envLiteral, envPattern, escapeRegex, IAM4, IAM5, matchingFindingIds } from './nag-findings';
 
 export {
-  envLiteral, envPattern, flattenCfnReference, managedPolicyFindings, matchingFindingIds, policyWildcardFindings,
+  envLiteral, envPattern, escapeRegex, flattenCfnReference, managedPolicyFindings, matchingFindingIds, policyWildcardFindings,
   stackLiterals, wildcardFindings,
 } from './nag-findings';
 
@@ -61,7 +61,9 @@ export function validationsApi(): ValidationsApi | undefined {
 function recordAcknowledgement(api: ValidationsApi, resource: IConstruct, id: string, reason: string): void {
   try {
     api.of(resource).acknowledge({ id, reason });
-  } catch {
+  } catch (error) {
+    // Only the known rejection falls back; anything else is a real failure and must surface.
+    if (id.split('::').length <= 2) { throw error; }
     resource.node.addMetadata(api.ACKNOWLEDGED_RULES_METADATA_KEY ?? 'aws:cdk:acknowledged-rules', { [`annotation::${id}`]: reason });
   }
 }
