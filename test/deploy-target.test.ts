@@ -59,16 +59,9 @@ describe('a service as a deploy target', () => {
     // GIVEN a standalone service whose pull is granted the aws-cdk-lib way
     const stack = new Stack(new App(), 'Stack');
     const svc = new BlueGreenFargateService(stack, 'Svc', { environmentName: 'dev' });
-    repositoryGrant(stack, svc);
+    new ecr.Repository(stack, 'Repo', { imageScanOnPush: true }).grantPull(svc.imagePuller);
     // WHEN cdk-nag runs / THEN ecr:GetAuthorizationToken's Resource::* is acknowledged on the execution role
     expect(nagFindings(stack)).toEqual([]);
   });
 });
 
-function repositoryGrant(stack: Stack, svc: BlueGreenFargateService): void {
-  repository(stack).grantPull(svc.imagePuller);
-}
-
-function repository(stack: Stack): ecr.Repository {
-  return new ecr.Repository(stack, 'Repo', { imageScanOnPush: true });
-}

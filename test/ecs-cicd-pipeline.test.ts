@@ -1183,6 +1183,17 @@ describe('EcsCiCdPipeline integration tests reach the production listener', () =
     }
   });
 
+  it('of an internet-facing load balancer open to ::/0: nothing to admit, no NAT rules', () => {
+    // GIVEN / WHEN the production listener admits every IPv6 address (open, like 0.0.0.0/0)
+    const { stack, pipeline, template } = synth({
+      environments: [{ name: 'dev', productionListenerAllowedCidrs: ['203.0.113.0/24', '::/0'], ...TESTS }],
+    });
+    // THEN no Elastic IP rule is added for the integration tests
+    const albSg = logicalId(stack, pipeline.environments[0].loadBalancer.connections.securityGroups[0]);
+    const ingress = template.toJSON().Resources[albSg].Properties.SecurityGroupIngress;
+    expect(JSON.stringify(ingress)).not.toContain('PublicIp');
+  });
+
   it('of a restricted internet-facing load balancer in an imported VPC: a warning says how to admit them', () => {
     // GIVEN / WHEN
     const { annotations } = synth({}, st => ({

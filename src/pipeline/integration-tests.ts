@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from '../private/nag';
+import { admitsAnyAddress } from '../private/validation';
 import { natGatewayCidrs } from '../private/vpc';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
 import { DeploymentEnvironmentOptions } from '../service/options';
@@ -78,7 +79,7 @@ function admitIntegrationTests(project: codebuild.PipelineProject, env: Integrat
     return;
   }
   const cidrs = env.productionListenerAllowedCidrs;
-  if (!cidrs || cidrs.includes('0.0.0.0/0')) { return; }
+  if (!cidrs || admitsAnyAddress(cidrs)) { return; }
   const natCidrs = natGatewayCidrs(service.vpc);
   if (natCidrs.length === 0) {
     Annotations.of(service).addWarningV2('cdk-ecs-cicd-pipeline:integrationTestsBlocked',

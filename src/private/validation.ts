@@ -108,3 +108,8 @@ export function validateDomainName(prop: string, value: string | undefined): voi
   validatePattern(prop, value, DOMAIN_NAME,
     'must be a fully qualified DNS name such as \'shop.acme.example\' (no scheme, port, path or trailing dot)');
 }
+
+/** Whether a listener that admits `cidrs` is open to the whole internet (IPv4 or IPv6). */
+export function admitsAnyAddress(cidrs: string[]): boolean {
+  return cidrs.some(c => c === '0.0.0.0/0' || c === '::/0');
+}

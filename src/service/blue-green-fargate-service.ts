@@ -29,6 +29,7 @@ import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/e
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
+import { admitsAnyAddress } from '../private/validation';
 
 /**
  * One environment of a containerised service on ECS Fargate, deployed blue/green by CodeDeploy.
@@ -200,7 +201,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     new CfnOutput(this, 'TestUrl', { value: this.testUrl, description: `Test listener URL of ${this.environmentName} (green task set during deployments)` });
 
     // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
-    const openProductionListener = s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0');
+    const openProductionListener = s.internetFacing && admitsAnyAddress(productionCidrs);
     const tokenCidrs = [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c));
     addServiceNagAcknowledgements(this.loadBalancer, this.taskDefinition, albSecurityGroup,
       openProductionListener, tokenCidrs, props.accessLogBucket === undefined);

@@ -6,6 +6,7 @@ import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { BlueGreenFargateServiceProps } from './service-props';
 import { ResolvedServiceSettings } from './settings';
+import { admitsAnyAddress } from '../private/validation';
 
 /** What the load balancer pair is built from (the service's props and resolved settings). */
 export interface LoadBalancerPairProps {
@@ -63,7 +64,7 @@ export function createLoadBalancerPair(scope: Construct, props: LoadBalancerPair
   // admits no CIDR by default, only the smoke test and the hooks by security group (below).
   const testCidrs = p.testListenerAllowedCidrs ?? (s.production ? [] : [props.vpc.vpcCidrBlock]);
   const testPeers = testCidrs.map(toPeer);
-  if (s.production && !https && s.internetFacing && productionCidrs.some(c => c === '0.0.0.0/0' || c === '::/0')) {
+  if (s.production && !https && s.internetFacing && admitsAnyAddress(productionCidrs)) {
     Annotations.of(scope).addWarningV2('cdk-ecs-cicd-pipeline:plainHttpProduction',
       `production environment '${props.environmentName}' serves plain HTTP to ${productionCidrs.join(', ')} on port ${s.productionListenerPort}: `
       + 'set certificate to serve HTTPS, or restrict productionListenerAllowedCidrs');
