@@ -17,10 +17,13 @@ class RecordingEngine extends BlueGreenDeployment {
   public readonly deploymentController: ecs.DeploymentController = { type: ecs.DeploymentControllerType.ECS };
   public readonly bound: BlueGreenBindOptions[] = [];
 
+  /** @param fileOf the file the engine deploys from (default: the task definition file the build writes) */
+  constructor(private readonly fileOf: (environment: string) => string = env => `taskdef-${env}.json`) { super(); }
+
   public bind(_scope: Construct, options: BlueGreenBindOptions): IBlueGreenDeploymentTarget {
     this.bound.push(options);
     return {
-      buildOutputFiles: [`imagedefinitions-${options.environmentName}.json`],
+      buildOutputFiles: [this.fileOf(options.environmentName)],
       deployAction: (_s: Construct, o: DeployActionOptions) => new actions.ManualApprovalAction({
         actionName: o.actionName,
         runOrder: o.runOrder,
@@ -92,9 +95,18 @@ describe('BlueGreenDeployment', () => {
   test('a service tells which files its engine needs from the build', () => {
     const stack = new Stack(new App(), 'Stack');
     const codeDeploy = new BlueGreenFargateService(stack, 'Cd', { environmentName: 'dev' });
-    const other = new BlueGreenFargateService(stack, 'Other', { environmentName: 'qa', blueGreen: new RecordingEngine() });
+    const other = new BlueGreenFargateService(stack, 'Other', { environmentName: 'qa', blueGreen: new RecordingEngine(env => `imagedefinitions-${env}.json`) });
     expect(codeDeploy.deploymentTarget.buildOutputFiles).toEqual(['appspec-dev.yaml', 'taskdef-dev.json']);
     expect(other.deploymentTarget.buildOutputFiles).toEqual(['imagedefinitions-qa.json']);
+  });
+
+  test('an engine that deploys from a file the build does not write fails at synth, naming the environment', () => {
+    // GIVEN an engine that needs imagedefinitions-<env>.json (not written by the image build)
+    const stack = new Stack(new App(), 'Stack');
+    const blueGreen = new RecordingEngine(env => `imagedefinitions-${env}.json`);
+    // WHEN / THEN
+    expect(() => new EcsCiCdPipeline(stack, 'Shop', { source: source(), environments: [{ name: 'dev' }], blueGreen }))
+      .toThrow(/^environments\[0\] \('dev'\): its blueGreen engine deploys from \["imagedefinitions-dev.json"\], which the image build does not write; it writes \["imageDetail.json","taskdef-dev.json","appspec-dev.yaml"\]$/);
   });
 
   test('deploymentGroup and application name the engine when the environment is not deployed by CodeDeploy', () => {

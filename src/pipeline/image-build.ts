@@ -6,7 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { IMAGE_BUILD_SCRIPTS_FOLDER } from './build-contract';
+import { appSpecFile, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_DETAIL_FILE, taskDefinitionFile } from './build-contract';
 import { validateImageBuildOptions } from './build-options';
 import { ImageBuildProps, ScanSeverity } from './image-build-props';
 import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
@@ -54,6 +54,7 @@ export class ImageBuild extends Construct {
     if (props.environments.length === 0) {
       throw new Error('environments (0) must list at least one BlueGreenFargateService');
     }
+    checkBuildOutputFiles(props.environments);
     const restrictPushes = props.restrictRepositoryPushes ?? false;
     if (restrictPushes && !(props.repository instanceof ecr.Repository && Stack.of(props.repository) === Stack.of(this))) {
       throw new Error(`restrictRepositoryPushes (true) needs a repository created in this stack (ecr.Repository), whose policy the stack manages; got ${props.repository.node.path}`);
@@ -202,4 +203,20 @@ function checkInlineBuildSpecSize(buildSpec: object, what: string, remedy: strin
   if (estimate > MAX_INLINE_BUILDSPEC) {
     throw new Error(`${what} about ${estimate} characters once deployed; CodeBuild accepts at most ${MAX_INLINE_BUILDSPEC} inline: ${remedy}`);
   }
+}
+
+/**
+ * Every environment's engine deploys from files in the build output; the build writes
+ * `imageDetail.json` and, per environment, the task definition and AppSpec. An engine that needs
+ * another file would get a deploy action pointing at nothing: fail at synth instead.
+ */
+function checkBuildOutputFiles(environments: BlueGreenFargateService[]): void {
+  environments.forEach((env, i) => {
+    const written = [IMAGE_DETAIL_FILE, taskDefinitionFile(env.environmentName), appSpecFile(env.environmentName)];
+    const missing = env.buildOutputFiles.filter(file => !written.includes(file));
+    if (missing.length > 0) {
+      throw new Error(`environments[${i}] ('${env.environmentName}'): its blueGreen engine deploys from ${JSON.stringify(missing)}, `
+        + `which the image build does not write; it writes ${JSON.stringify(written)}`);
+    }
+  });
 }
