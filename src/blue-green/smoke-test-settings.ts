@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { SmokeTestOptions } from './smoke-test-options';
-import { validateDuration, validateInteger, validatePattern } from '../private/validation';
+import { validateDuration, validateHttpPath, validateInteger, validatePattern } from '../private/validation';
 
 /** Pause between two smoke test requests. */
 export const SMOKE_TEST_INTERVAL = Duration.seconds(1);
@@ -21,7 +21,7 @@ export function smokeTestFunctionTimeoutSeconds(attempts: number, timeout: Durat
  * `environments[i].smokeTestOptions.` in a pipeline) and `SmokeTest` used alone (no prefix).
  */
 export function validateSmokeTestOptions(prefix: string, options: SmokeTestOptions): void {
-  validatePattern(`${prefix}path`, options.path, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain no spaces');
+  validateHttpPath(`${prefix}path`, options.path);
   validatePattern(`${prefix}expectedStatus`, options.expectedStatus, /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/,
     'must be HTTP codes or ranges separated by commas, e.g. \'200\' or \'200-299,301\'');
   validateInteger(`${prefix}attempts`, options.attempts, 1, 100);

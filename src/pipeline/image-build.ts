@@ -210,7 +210,7 @@ function checkInlineBuildSpecSize(buildSpec: object, what: string, remedy: strin
  * `imageDetail.json` and, per environment, the task definition and AppSpec. An engine that needs
  * another file would get a deploy action pointing at nothing: fail at synth instead.
  */
-function checkBuildOutputFiles(environments: BlueGreenFargateService[]): void {
+function checkBuildOutputFiles(environments: ImageBuildProps['environments']): void {
   environments.forEach((env, i) => {
     const written = [IMAGE_DETAIL_FILE, taskDefinitionFile(env.environmentName), appSpecFile(env.environmentName)];
     const missing = env.buildOutputFiles.filter(file => !written.includes(file));

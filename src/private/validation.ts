@@ -113,3 +113,8 @@ export function validateDomainName(prop: string, value: string | undefined): voi
 export function admitsAnyAddress(cidrs: string[]): boolean {
   return cidrs.some(c => c === '0.0.0.0/0' || c === '::/0');
 }
+
+/** Throws unless `value` is an HTTP path: '/' then at most 1023 printable characters, no spaces. */
+export function validateHttpPath(prop: string, value: string | undefined): void {
+  validatePattern(prop, value, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain at most 1024 printable characters without spaces');
+}

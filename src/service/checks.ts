@@ -19,7 +19,7 @@ export function warnAboutSettings(scope: Construct, props: ServiceSettingsInput,
   }
   if (s.terminationWaitBelowAlarmWindow) {
     warn('terminationWaitBelowAlarmWindow', `terminationWaitTime (${s.terminationWaitTime.toHumanString()}) is shorter than the `
-      + `${NON_PRODUCTION_TERMINATION_WAIT.toHumanString()} the built-in alarms need: an all-at-once deployment ends before they can roll it back`);
+      + `${NON_PRODUCTION_TERMINATION_WAIT.toHumanString()} the built-in alarms need: once the last traffic shift is done, the deployment ends before they can roll it back`);
   }
 }
 

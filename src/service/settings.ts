@@ -4,7 +4,8 @@ import { ContainerOptions } from './container-options';
 import { DeploymentEnvironmentOptions } from './options';
 import { validateSmokeTestOptions } from '../blue-green/smoke-test-settings';
 import {
-  validateCidr, validateDomainName, validateDuration, validateFargateSize, validateInteger, validatePattern, validatePort, validateRange,
+  validateCidr, validateDomainName, validateDuration, validateFargateSize, validateHttpPath, validateInteger, validatePattern, validatePort,
+  validateRange,
 } from '../private/validation';
 
 /** Port of the X-Ray daemon sidecar (UDP). */
@@ -81,7 +82,7 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
     throw new Error(`${p('containerPort')} (${containerPort}) clashes with the X-Ray daemon sidecar port ${XRAY_DAEMON_PORT}; choose another port or set xray: false`);
   }
   const healthCheckPath = props.healthCheckPath ?? '/';
-  validatePattern(p('healthCheckPath'), healthCheckPath, /^\/[\x21-\x7e]{0,1023}$/, 'must start with \'/\' and contain at most 1024 printable characters without spaces');
+  validateHttpPath(p('healthCheckPath'), healthCheckPath);
 
   const cpu = props.cpu ?? 256;
   const memoryLimitMiB = props.memoryLimitMiB ?? 512;

@@ -9,31 +9,19 @@ import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
 import type { DeployActionOptions } from '../engine';
 
 /**
- * The files the image build writes for a CodeDeploy environment (the AppSpec and the task
- * definition); their names are owned by the build contract, which the build scripts read too.
- */
-export function codeDeployBuildFiles(environmentName: string): { appSpec: string; taskDefinition: string } {
-  return { appSpec: appSpecFile(environmentName), taskDefinition: taskDefinitionFile(environmentName) };
-}
-
-/** Placeholder of the image in the task definition file the build writes (owned by the build contract). */
-export const IMAGE_PLACEHOLDER = IMAGE_PLACEHOLDER_NAME;
-
-/**
  * CodePipeline's CodeDeploy ECS action for one environment, with a role scoped to it (created in
  * `scope` as `Deploy-<name>ActionRole`).
  */
 export function codeDeployEcsDeployAction(scope: Construct, environmentName: string, deploymentGroup: codedeploy.IEcsDeploymentGroup,
   taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): codepipeline.IAction {
-  const files = codeDeployBuildFiles(environmentName);
   return new actions.CodeDeployEcsDeployAction({
     actionName: options.actionName,
     runOrder: options.runOrder,
     role: createDeployRole(scope, environmentName, deploymentGroup, taskDefinition, options),
     deploymentGroup,
-    appSpecTemplateFile: options.buildOutput.atPath(files.appSpec),
-    taskDefinitionTemplateFile: options.buildOutput.atPath(files.taskDefinition),
-    containerImageInputs: [{ input: options.buildOutput, taskDefinitionPlaceholder: IMAGE_PLACEHOLDER }],
+    appSpecTemplateFile: options.buildOutput.atPath(appSpecFile(environmentName)),
+    taskDefinitionTemplateFile: options.buildOutput.atPath(taskDefinitionFile(environmentName)),
+    containerImageInputs: [{ input: options.buildOutput, taskDefinitionPlaceholder: IMAGE_PLACEHOLDER_NAME }],
   });
 }
 

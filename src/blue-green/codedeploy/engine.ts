@@ -4,10 +4,11 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { codeDeployBuildFiles, codeDeployEcsDeployAction } from './deploy-action';
+import { codeDeployEcsDeployAction } from './deploy-action';
 import { codeDeployDeploymentConfig } from './deployment-config';
 import { LIFECYCLE_EVENTS } from './lifecycle-events';
 import { CodeDeployBlueGreenOptions } from './options';
+import { appSpecFile, taskDefinitionFile } from '../../pipeline/build-contract';
 import { acknowledge } from '../../private/nag';
 import type { BlueGreenBindOptions, DeployActionOptions, IBlueGreenDeploymentTarget } from '../engine';
 import type { BlueGreenEngine } from '../engine-internal';
@@ -51,8 +52,7 @@ export class CodeDeployDeploymentTarget implements IBlueGreenDeploymentTarget {
     public readonly deploymentGroup: codedeploy.EcsDeploymentGroup,
     private readonly taskDefinition: ecs.TaskDefinition,
   ) {
-    const files = codeDeployBuildFiles(environmentName);
-    this.buildOutputFiles = [files.appSpec, files.taskDefinition];
+    this.buildOutputFiles = [appSpecFile(environmentName), taskDefinitionFile(environmentName)];
   }
 
   public deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction {
