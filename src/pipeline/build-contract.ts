@@ -48,6 +48,7 @@ export const IMAGE_PLACEHOLDER_NAME = 'IMAGE1_NAME';
 const ENVIRONMENT_PLACEHOLDER = '{environment}';
 const TASK_DEFINITION_FILE = `taskdef-${ENVIRONMENT_PLACEHOLDER}.json`;
 const APP_SPEC_FILE = `appspec-${ENVIRONMENT_PLACEHOLDER}.yaml`;
+const IMAGE_DEFINITIONS_FILE = `imagedefinitions-${ENVIRONMENT_PLACEHOLDER}.json`;
 
 /** `taskdef-<env>.json`: the task definition template of one environment in the build's output. */
 export function taskDefinitionFile(environmentName: string): string {
@@ -57,6 +58,14 @@ export function taskDefinitionFile(environmentName: string): string {
 /** `appspec-<env>.yaml`: the AppSpec of one environment in the build's output. */
 export function appSpecFile(environmentName: string): string {
   return APP_SPEC_FILE.replace(ENVIRONMENT_PLACEHOLDER, environmentName);
+}
+
+/**
+ * `imagedefinitions-<env>.json`: `[{"name": "<container>", "imageUri": "<repository>@sha256:..."}]`
+ * for one environment, read by CodePipeline's standard ECS deploy action (ECS-native engine).
+ */
+export function imageDefinitionsFile(environmentName: string): string {
+  return IMAGE_DEFINITIONS_FILE.replace(ENVIRONMENT_PLACEHOLDER, environmentName);
 }
 
 /** Scan severities, lowest first (ECR's names; the scan gate ranks unknown ones as the lowest). */
