@@ -37,6 +37,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4.1.0',
     '@aws-sdk/client-codedeploy@^3',
     '@aws-sdk/client-ec2@^3',
+    '@aws-sdk/client-ecs@^3',
+    '@aws-sdk/client-ssm@^3',
     'esbuild@^0.25',
     'yaml@^2',
   ],

@@ -6,6 +6,7 @@ export * from './blue-green/engine';
 export * from './blue-green/deploy-target';
 export * from './blue-green/blue-green-deployment';
 export * from './blue-green/codedeploy/options';
+export * from './blue-green/ecs-native/options';
 export * from './service/container-options';
 export * from './service/scheduled-scaling';
 export * from './service/options';

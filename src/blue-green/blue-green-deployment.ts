@@ -2,7 +2,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { CodeDeployEngine } from './codedeploy/engine';
 import { CodeDeployBlueGreenOptions } from './codedeploy/options';
-import type { BlueGreenBindOptions, IBlueGreenDeploymentTarget } from './engine';
+import { EcsNativeEngine } from './ecs-native/engine';
+import { EcsNativeBlueGreenOptions } from './ecs-native/options';
+import type { BlueGreenBindOptions, BlueGreenServiceConfig, BlueGreenServiceConfigOptions, IBlueGreenDeploymentTarget } from './engine';
 import type { BlueGreenEngine } from './engine-internal';
 
 /**
@@ -23,8 +25,33 @@ export abstract class BlueGreenDeployment {
     return new EngineDeployment(new CodeDeployEngine(options));
   }
 
+  /**
+   * Blue/green, canary or linear deployments run by Amazon ECS itself (ECS deployment controller,
+   * `BLUE_GREEN`, `CANARY` or `LINEAR` strategy from the environment's `trafficShifting`): an
+   * alternate target group and production/test listener rules that ECS rewrites, the hooks as ECS
+   * lifecycle hooks, deployment alarms with rollback, and CodePipeline's standard ECS deploy action.
+   * No CodeDeploy resources; lifts CodeDeploy's limits on ECS (e.g. Service Connect).
+   *
+   * CloudFormation learns every image the engine deploys, so a later `cdk deploy` keeps the
+   * running image (see the README, "Deployment engines").
+   */
+  public static ecsNative(options: EcsNativeBlueGreenOptions = {}): BlueGreenDeployment {
+    return new EngineDeployment(new EcsNativeEngine(options));
+  }
+
   /** The deployment controller the service is created with. */
   public abstract readonly deploymentController: ecs.DeploymentController;
+
+  /**
+   * How the service is created: its deployment controller and, for engines that need them, the
+   * deployment strategy and the alternate target. Called once by the service, before it exists.
+   *
+   * @param _scope the service: resources the configuration needs (e.g. listener rules) are created in it
+   * @param _options the load balancer pair and the traffic shifting
+   */
+  public configureService(_scope: Construct, _options: BlueGreenServiceConfigOptions): BlueGreenServiceConfig {
+    return { deploymentController: this.deploymentController };
+  }
 
   /**
    * Wires the engine into one environment; called once by the service.
@@ -42,6 +69,10 @@ class EngineDeployment extends BlueGreenDeployment {
   constructor(private readonly engine: BlueGreenEngine) {
     super();
     this.deploymentController = engine.deploymentController;
+  }
+
+  public configureService(scope: Construct, options: BlueGreenServiceConfigOptions): BlueGreenServiceConfig {
+    return this.engine.configureService(scope, options);
   }
 
   public bind(scope: Construct, options: BlueGreenBindOptions): IBlueGreenDeploymentTarget {

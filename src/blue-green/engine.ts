@@ -10,6 +10,71 @@ import { EnvironmentHooks } from './hooks';
 import { TrafficShifting } from './traffic-shifting';
 
 /**
+ * What an engine sees before the service exists: the load balancer pair it will route through and
+ * how traffic moves. Engine-neutral.
+ */
+export interface BlueGreenServiceConfigOptions {
+  /** Name of the environment (used in descriptions and error messages). */
+  readonly environmentName: string;
+  /** The listener that serves production traffic. */
+  readonly productionListener: elbv2.ApplicationListener;
+  /** The listener that serves the new version before the shift. */
+  readonly testListener: elbv2.ApplicationListener;
+  /** The target group production traffic starts on. */
+  readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
+  /** The other target group. */
+  readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
+  /** How traffic moves to the new version; the engine translates it. */
+  readonly trafficShifting: TrafficShifting;
+  /** How long the old version is kept after the shift (the environment's setting). */
+  readonly terminationWaitTime: Duration;
+}
+
+/** How an engine wants the service created (the `ecs.FargateService` props it owns). */
+export interface BlueGreenServiceConfig {
+  /** The deployment controller. */
+  readonly deploymentController: ecs.DeploymentController;
+  /**
+   * The ECS deployment strategy (ECS controller only).
+   * @default - none (the controller's default)
+   */
+  readonly deploymentStrategy?: ecs.DeploymentStrategy;
+  /**
+   * How long ECS keeps the old revision after the shift (ECS blue/green, canary, linear).
+   * @default - none
+   */
+  readonly bakeTime?: Duration;
+  /**
+   * Canary traffic shift (CANARY strategy).
+   * @default - none
+   */
+  readonly canaryConfiguration?: ecs.TrafficShiftConfig;
+  /**
+   * Linear traffic shift (LINEAR strategy).
+   * @default - none
+   */
+  readonly linearConfiguration?: ecs.TrafficShiftConfig;
+  /**
+   * Deployment circuit breaker (ECS controller only).
+   * @default - none
+   */
+  readonly circuitBreaker?: ecs.DeploymentCircuitBreaker;
+  /**
+   * The alternate target group and listener rules ECS shifts between (ECS blue/green).
+   * @default - the service is attached to the blue target group only
+   */
+  readonly alternateTarget?: ecs.IAlternateTarget;
+  /**
+   * Whether the engine's deployments replace only the images of the service's current task
+   * definition (CodePipeline's standard ECS action does): then the task definition CloudFormation
+   * creates must run the real command from the start, and the service's bootstrap image is one
+   * that needs no command of its own.
+   * @default false
+   */
+  readonly deploysImagesOnly?: boolean;
+}
+
+/**
  * What a deployment engine binds to: one environment's service, its load balancer pair, the
  * alarms that roll a deployment back and the hooks. Engine-neutral: every engine gets the same.
  */
@@ -36,6 +101,12 @@ export interface BlueGreenBindOptions {
   readonly trafficShifting: TrafficShifting;
   /** How long the old version is kept after the shift. */
   readonly terminationWaitTime: Duration;
+  /**
+   * The containers whose images the pipeline delivers (they start with the bootstrap image);
+   * empty when the service runs an image given in its props.
+   * @default - none
+   */
+  readonly deliveredContainers?: ecs.ContainerDefinition[];
 }
 
 /** What the pipeline gives an engine to deploy one environment. */

@@ -1,10 +1,12 @@
 /**
- * Built-in smoke test for CodeDeploy ECS blue/green deployments.
+ * Built-in smoke test for ECS blue/green deployments, for both engines.
  *
- * Runs as the `AfterAllowTestTraffic` lifecycle hook: it calls the green task
- * set through the load balancer's test listener `ATTEMPTS` times and reports
- * the outcome with `PutLifecycleEventHookExecutionStatus`. The handler always
- * reports (Failed on any internal error) so CodeDeploy is never left waiting.
+ * Runs after test traffic reaches the new version (CodeDeploy's `AfterAllowTestTraffic`, ECS's
+ * `POST_TEST_TRAFFIC_SHIFT`): it calls the green version through the load balancer's test
+ * listener `ATTEMPTS` times. Invoked by CodeDeploy (`DeploymentId`, `LifecycleEventHookExecutionId`)
+ * it reports with `PutLifecycleEventHookExecutionStatus` and always reports (Failed on any
+ * internal error) so CodeDeploy is never left waiting; invoked by ECS (`executionId`,
+ * `lifecycleStage`) it returns `{ hookStatus: 'SUCCEEDED' | 'FAILED' }`, which ECS reads.
  *
  * Configuration (environment variables):
  * - TEST_LISTENER_PROTOCOL        HTTP | HTTPS (required)
@@ -18,16 +20,25 @@
  * - INTERVAL_MS                   between attempts, default 1000
  */
 import { reportToCodeDeploy } from './codedeploy/smoke-test-reporter';
+import { EcsHookResponse, EcsLifecycleHookEvent, ecsHookResponse, isEcsLifecycleHookEvent } from './ecs-native/smoke-test-reporter';
 import { LambdaContextLike, LifecycleHookEvent, loadConfig, runSmokeTest, SmokeTestSummary } from './smoke-test-probe';
 
 export * from './smoke-test-probe';
 
-export async function handler(event: LifecycleHookEvent, context?: LambdaContextLike): Promise<SmokeTestSummary> {
+export async function handler(event: LifecycleHookEvent, context?: LambdaContextLike): Promise<SmokeTestSummary>;
+export async function handler(event: EcsLifecycleHookEvent, context?: LambdaContextLike): Promise<EcsHookResponse>;
+export async function handler(event: LifecycleHookEvent | EcsLifecycleHookEvent,
+  context?: LambdaContextLike): Promise<SmokeTestSummary | EcsHookResponse> {
   let summary: SmokeTestSummary;
   try {
     summary = await runSmokeTest(loadConfig(), context);
   } catch (err) {
     summary = { status: 'Failed', attempts: [], error: err instanceof Error ? err.message : String(err) };
+  }
+  if (isEcsLifecycleHookEvent(event)) {
+    const { executionId, lifecycleStage } = event;
+    console.log(JSON.stringify({ executionId, lifecycleStage, status: summary.status, error: summary.error }));
+    return ecsHookResponse(summary.status);
   }
   console.log(JSON.stringify({ deploymentId: event.DeploymentId, status: summary.status, error: summary.error }));
   // Rejecting here (reporting failed) makes Lambda retry the asynchronous invocation.

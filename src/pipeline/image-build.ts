@@ -6,7 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { appSpecFile, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_DETAIL_FILE, taskDefinitionFile } from './build-contract';
+import { appSpecFile, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_DETAIL_FILE, imageDefinitionsFile, taskDefinitionFile } from './build-contract';
 import { validateImageBuildOptions } from './build-options';
 import { ImageBuildProps, ScanSeverity } from './image-build-props';
 import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
@@ -212,7 +212,8 @@ function checkInlineBuildSpecSize(buildSpec: object, what: string, remedy: strin
  */
 function checkBuildOutputFiles(environments: ImageBuildProps['environments']): void {
   environments.forEach((env, i) => {
-    const written = [IMAGE_DETAIL_FILE, taskDefinitionFile(env.environmentName), appSpecFile(env.environmentName)];
+    const name = env.environmentName;
+    const written = [IMAGE_DETAIL_FILE, taskDefinitionFile(name), appSpecFile(name), imageDefinitionsFile(name)];
     const missing = env.buildOutputFiles.filter(file => !written.includes(file));
     if (missing.length > 0) {
       throw new Error(`environments[${i}] ('${env.environmentName}'): its blueGreen engine deploys from ${JSON.stringify(missing)}, `

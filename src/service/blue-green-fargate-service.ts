@@ -128,12 +128,6 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.cluster = network.cluster;
     this.capacityProviderStrategies = network.capacityProviderStrategies;
 
-    // ---- task definition --------------------------------------------------------------------------
-    const task = createServiceTask(this, props, s);
-    this.logGroup = task.logGroup;
-    this.taskDefinition = task.taskDefinition;
-    this.container = task.container;
-
     // ---- load balancer ----------------------------------------------------------------------------
     const pair = createLoadBalancerPair(this, { vpc: this.vpc, environmentName: this.environmentName, props, settings: s });
     const { securityGroup: albSecurityGroup, protocol, productionCidrs, testCidrs } = pair;
@@ -145,6 +139,22 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.url = pair.url;
     this.testUrl = pair.testUrl;
     this.aliasRecord = pair.aliasRecord;
+    const trafficShifting = props.trafficShifting ?? TrafficShifting.allAtOnce();
+    const serviceConfig = this.blueGreen.configureService(this, {
+      environmentName: this.environmentName,
+      productionListener: this.productionListener,
+      testListener: this.testListener,
+      blueTargetGroup: this.blueTargetGroup,
+      greenTargetGroup: this.greenTargetGroup,
+      trafficShifting,
+      terminationWaitTime: s.terminationWaitTime,
+    });
+
+    // ---- task definition --------------------------------------------------------------------------
+    const task = createServiceTask(this, props, s, serviceConfig.deploysImagesOnly ?? false);
+    this.logGroup = task.logGroup;
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
 
     // ---- service ----------------------------------------------------------------------------------
     this.service = createFargateService(this, {
@@ -152,7 +162,8 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       environmentName: this.environmentName,
-      deploymentController: this.blueGreen.deploymentController,
+      blueGreen: serviceConfig,
+      container: this.container,
       capacityProviderStrategies: this.capacityProviderStrategies,
       blueTargetGroup: this.blueTargetGroup,
       loadBalancerSecurityGroup: albSecurityGroup,
@@ -189,8 +200,9 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       greenTargetGroup: this.greenTargetGroup,
       alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
       hooks: this.hooks,
-      trafficShifting: props.trafficShifting ?? TrafficShifting.allAtOnce(),
+      trafficShifting,
       terminationWaitTime: s.terminationWaitTime,
+      deliveredContainers: task.deliveredContainers,
     });
 
     // ---- dashboard and outputs --------------------------------------------------------------------

@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { DependOnCapacityProviderAssociations } from './capacity';
+import type { BlueGreenServiceConfig } from '../blue-green/engine';
 
 /** What {@link createFargateService} needs. */
 export interface FargateServiceProps {
@@ -11,7 +12,10 @@ export interface FargateServiceProps {
   readonly cluster: ecs.ICluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly environmentName: string;
-  readonly deploymentController: ecs.DeploymentController;
+  /** The engine's service settings (deployment controller, strategy, alternate target). */
+  readonly blueGreen: BlueGreenServiceConfig;
+  /** The container the load balancer targets. */
+  readonly container: ecs.ContainerDefinition;
   readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
   readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
@@ -42,7 +46,12 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     // flag); RegisterScalableTarget then moves the count into [minCapacity, maxCapacity]
     // (Application Auto Scaling API reference, RegisterScalableTarget).
     desiredCount: undefined,
-    deploymentController: props.deploymentController,
+    deploymentController: props.blueGreen.deploymentController,
+    deploymentStrategy: props.blueGreen.deploymentStrategy,
+    bakeTime: props.blueGreen.bakeTime,
+    canaryConfiguration: props.blueGreen.canaryConfiguration,
+    linearConfiguration: props.blueGreen.linearConfiguration,
+    circuitBreaker: props.blueGreen.circuitBreaker,
     capacityProviderStrategies: props.capacityProviderStrategies,
     securityGroups: [serviceSecurityGroup],
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
@@ -60,7 +69,15 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     // priority, runs after it on the cluster's new child.
     Aspects.of(props.cluster).add(new DependOnCapacityProviderAssociations(service.node.defaultChild as ecs.CfnService));
   }
-  service.attachToApplicationTargetGroup(props.blueTargetGroup);
+  if (props.blueGreen.alternateTarget) {
+    service.loadBalancerTarget({
+      containerName: props.container.containerName,
+      containerPort: props.containerPort,
+      alternateTarget: props.blueGreen.alternateTarget,
+    }).attachToApplicationTargetGroup(props.blueTargetGroup);
+  } else {
+    service.attachToApplicationTargetGroup(props.blueTargetGroup);
+  }
   // The green task set registers in the other target group: the same tasks' port must be open.
   serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');
   albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');

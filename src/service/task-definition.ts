@@ -1,4 +1,6 @@
+import * as path from 'path';
 import { RemovalPolicy } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -13,14 +15,22 @@ export interface ServiceTask {
   readonly logGroup: logs.ILogGroup;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
+  /** The containers that start with a bootstrap image: the pipeline delivers their images. */
+  readonly deliveredContainers: ecs.ContainerDefinition[];
 }
 
 /**
  * Creates, in `scope` (the service: same ids, same logical IDs), the log group, the Fargate task
  * definition with the application container (the bootstrap image unless `image` is given) and,
  * unless `xray` is false, the X-Ray daemon sidecar.
+ *
+ * `deploysImagesOnly` (the engine's deployments keep the task definition and replace images): the
+ * bootstrap is an image that needs no command (built from this package's
+ * `build-scripts/bootstrap-image/` by `cdk deploy`), and the container carries its real command
+ * from the start, because every deployed revision inherits it.
  */
-export function createServiceTask(scope: Construct, props: BlueGreenFargateServiceProps, s: ResolvedServiceSettings): ServiceTask {
+export function createServiceTask(scope: Construct, props: BlueGreenFargateServiceProps, s: ResolvedServiceSettings,
+  deploysImagesOnly = false): ServiceTask {
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
     retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     encryptionKey: props.logEncryptionKey,
@@ -34,10 +44,11 @@ export function createServiceTask(scope: Construct, props: BlueGreenFargateServi
       operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
     },
   });
-  const bootstrap = props.image ? undefined : bootstrapContainer(s.containerPort, s.healthCheckPath, props.command);
+  const bootstrap = props.image || deploysImagesOnly ? undefined : bootstrapContainer(s.containerPort, s.healthCheckPath, props.command);
+  const image = props.image ?? bootstrap?.image ?? commandlessBootstrapImage(s, props.cpuArchitecture);
   const container = taskDefinition.addContainer(s.containerName, {
     containerName: s.containerName,
-    image: props.image ?? bootstrap!.image,
+    image,
     dockerLabels: bootstrap?.dockerLabels,
     essential: true,
     portMappings: [{ containerPort: s.containerPort, protocol: ecs.Protocol.TCP }],
@@ -58,5 +69,16 @@ export function createServiceTask(scope: Construct, props: BlueGreenFargateServi
   // permissions. Acknowledged here, once, so every way of granting the pull passes cdk-nag.
   acknowledgeWildcards(taskDefinition.obtainExecutionRole(),
     'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
-  return { logGroup, taskDefinition, container };
+  return { logGroup, taskDefinition, container, deliveredContainers: props.image ? [] : [container] };
+}
+
+/** Folder of the command-less bootstrap image in the package (shipped in the npm tarball, not compiled). */
+const BOOTSTRAP_IMAGE_FOLDER = path.join(__dirname, '..', '..', 'build-scripts', 'bootstrap-image');
+
+/** The command-less bootstrap image, answering on the container port and health check path. */
+function commandlessBootstrapImage(s: ResolvedServiceSettings, cpuArchitecture?: ecs.CpuArchitecture): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(BOOTSTRAP_IMAGE_FOLDER, {
+    buildArgs: { PORT: `${s.containerPort}`, HEALTH_CHECK_PATH: s.healthCheckPath },
+    platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+  });
 }

@@ -10,7 +10,7 @@ import { LIFECYCLE_EVENTS } from './lifecycle-events';
 import { CodeDeployBlueGreenOptions } from './options';
 import { appSpecFile, taskDefinitionFile } from '../../pipeline/build-contract';
 import { acknowledge } from '../../private/nag';
-import type { BlueGreenBindOptions, DeployActionOptions, IBlueGreenDeploymentTarget } from '../engine';
+import type { BlueGreenBindOptions, BlueGreenServiceConfig, DeployActionOptions, IBlueGreenDeploymentTarget } from '../engine';
 import type { BlueGreenEngine } from '../engine-internal';
 
 /** CodeDeploy blue/green: a CODE_DEPLOY controller, an application and deployment group per environment. */
@@ -19,6 +19,10 @@ export class CodeDeployEngine implements BlueGreenEngine {
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   constructor(_options: CodeDeployBlueGreenOptions = {}) {}
+
+  public configureService(): BlueGreenServiceConfig {
+    return { deploymentController: this.deploymentController };
+  }
 
   public bind(scope: Construct, options: BlueGreenBindOptions): CodeDeployDeploymentTarget {
     const application = new codedeploy.EcsApplication(scope, 'Application');

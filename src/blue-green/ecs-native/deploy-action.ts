@@ -1,0 +1,64 @@
+import { Duration } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { imageDefinitionsFile } from '../../pipeline/build-contract';
+import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
+import type { DeployActionOptions } from '../engine';
+
+/**
+ * CodePipeline's standard ECS deploy action for one environment: it registers a revision of the
+ * service's current task definition with the images of `imagedefinitions-<env>.json` and updates
+ * the service, which runs the service's blue/green (canary, linear) deployment; the action waits
+ * for it (up to `deploymentTimeout`). Its role is scoped to the environment (created in `scope` as
+ * `Deploy-<name>ActionRole`).
+ */
+export function ecsDeployAction(scope: Construct, environmentName: string, service: ecs.FargateService,
+  taskDefinition: ecs.TaskDefinition, deploymentTimeout: Duration, options: DeployActionOptions): codepipeline.IAction {
+  return new actions.EcsDeployAction({
+    actionName: options.actionName,
+    runOrder: options.runOrder,
+    role: createDeployRole(scope, environmentName, service, taskDefinition, options),
+    service,
+    imageFile: options.buildOutput.atPath(imageDefinitionsFile(environmentName)),
+    deploymentTimeout,
+  });
+}
+
+/**
+ * The grants aws-cdk-lib's EcsDeployAction makes (aws-codepipeline-actions/lib/ecs/deploy-action.js:
+ * ecs:Describe..., RegisterTaskDefinition, TagResource, UpdateService and iam:PassRole, all on `*`),
+ * narrowed: the service actions on this service, iam:PassRole on the environment's task and
+ * execution roles only. The task-definition actions take no resource
+ * (aws/containers-roadmap#929). The action gets the role without policy updates, so it cannot add
+ * its own wider statements.
+ */
+function createDeployRole(scope: Construct, name: string, service: ecs.FargateService,
+  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): iam.IRole {
+  const role = new iam.Role(scope, `Deploy-${name}ActionRole`, {
+    assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn),
+    description: `Deploys ${name} with the ECS deploy action from the pipeline's deploy artifacts`,
+  });
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+    resources: [service.serviceArn],
+  }));
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:DescribeTasks', 'ecs:ListTasks'],
+    resources: ['*'],
+  }));
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
+    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  }));
+  options.artifactBucket.grantRead(role);
+  acknowledgeWildcards(role,
+    'The ECS deploy action registers a task definition revision and reads tasks (ecs:*TaskDefinition, DescribeTasks, ListTasks and TagResource '
+    + 'on a new revision have no usable resource-level permissions: Resource::*) and reads the deploy artifact (objects and key of the pipeline\'s own bucket); '
+    + 'the service actions name the service, iam:PassRole the environment\'s two roles.',
+    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS]);
+  return role.withoutPolicyUpdates();
+}

@@ -1,0 +1,157 @@
+import { Duration } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ecsDeployAction } from './deploy-action';
+import { ImageRecord } from './image-record';
+import { EcsNativeBlueGreenOptions } from './options';
+import { deployActionTimeout, ecsStrategy, MAX_ECS_BAKE_TIME } from './strategy';
+import { imageDefinitionsFile } from '../../pipeline/build-contract';
+import { acknowledge } from '../../private/nag';
+import { validateDuration } from '../../private/validation';
+import type {
+  BlueGreenBindOptions, BlueGreenServiceConfig, BlueGreenServiceConfigOptions, DeployActionOptions, IBlueGreenDeploymentTarget,
+} from '../engine';
+import type { BlueGreenEngine } from '../engine-internal';
+import { EnvironmentHooks } from '../hooks';
+
+/**
+ * The hook points as ECS lifecycle stages. ECS runs a hook when its stage starts: the production
+ * traffic shift stage is the last point before production traffic moves (CodeDeploy's
+ * BeforeAllowTraffic), POST_PRODUCTION_TRAFFIC_SHIFT the first after (AfterAllowTraffic).
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html
+ */
+export const ECS_LIFECYCLE_STAGES: ReadonlyArray<[keyof EnvironmentHooks, ecs.DeploymentLifecycleStage]> = [
+  ['beforeInstall', ecs.DeploymentLifecycleStage.PRE_SCALE_UP],
+  ['afterInstall', ecs.DeploymentLifecycleStage.POST_SCALE_UP],
+  ['afterAllowTestTraffic', ecs.DeploymentLifecycleStage.POST_TEST_TRAFFIC_SHIFT],
+  ['beforeAllowTraffic', ecs.DeploymentLifecycleStage.PRODUCTION_TRAFFIC_SHIFT],
+  ['afterAllowTraffic', ecs.DeploymentLifecycleStage.POST_PRODUCTION_TRAFFIC_SHIFT],
+];
+
+/** Priority of the production and test listener rules ECS rewrites (the only rules of their listeners). */
+const LISTENER_RULE_PRIORITY = 1;
+
+/**
+ * ECS-native blue/green: the ECS deployment controller with the BLUE_GREEN, CANARY or LINEAR
+ * strategy, an alternate target group, production and test listener rules, ECS lifecycle hooks,
+ * deployment alarms with rollback, and CodePipeline's standard ECS deploy action.
+ */
+export class EcsNativeEngine implements BlueGreenEngine {
+  public readonly deploymentController: ecs.DeploymentController = { type: ecs.DeploymentControllerType.ECS };
+  private readonly bakeTime?: Duration;
+
+  constructor(options: EcsNativeBlueGreenOptions = {}) {
+    if (options.bakeTime) {
+      validateDuration('BlueGreenDeployment.ecsNative(bakeTime)', options.bakeTime, Duration.minutes(0), MAX_ECS_BAKE_TIME, 'minutes');
+    }
+    this.bakeTime = options.bakeTime;
+  }
+
+  public configureService(scope: Construct, options: BlueGreenServiceConfigOptions): BlueGreenServiceConfig {
+    const strategy = ecsStrategy(options.environmentName, options.trafficShifting);
+    const bakeTime = this.bakeTime ?? options.terminationWaitTime;
+    if (!this.bakeTime && !bakeTime.isUnresolved() && bakeTime.toMinutes() > MAX_ECS_BAKE_TIME.toMinutes()) {
+      throw new Error(`environment '${options.environmentName}': terminationWaitTime (${bakeTime.toMinutes()} minutes) is the ECS-native engine's bake time, `
+        + `which ECS limits to ${MAX_ECS_BAKE_TIME.toMinutes()} minutes: set BlueGreenDeployment.ecsNative({ bakeTime }) or a shorter terminationWaitTime`);
+    }
+    // Fails at synth when the deployment cannot fit the deploy action's wait.
+    deployActionTimeout(options.environmentName, options.trafficShifting, strategy.shiftDuration, bakeTime);
+
+    // ECS shifts traffic by rewriting listener rules (not listener default actions): one rule per
+    // listener, matching every request, in the weighted form ECS itself writes. The rules' properties
+    // depend on nothing a later `cdk deploy` changes (see test/ecs-native.test.ts, 'drift guard'), so
+    // CloudFormation never updates them and never resets the weights ECS has set (aws-cdk#36649).
+    const rule = (id: string, listener: elbv2.ApplicationListener) => new elbv2.ApplicationListenerRule(scope, id, {
+      listener,
+      priority: LISTENER_RULE_PRIORITY,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+      action: elbv2.ListenerAction.weightedForward([
+        { targetGroup: options.blueTargetGroup, weight: 100 },
+        { targetGroup: options.greenTargetGroup, weight: 0 },
+      ]),
+    });
+    const productionRule = rule('ProductionListenerRule', options.productionListener);
+    const testRule = rule('TestListenerRule', options.testListener);
+    const role = new iam.Role(scope, 'LoadBalancerRole', {
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+      description: `Lets ECS shift ${options.environmentName}'s listener rules and register its tasks during blue/green deployments`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonECSInfrastructureRolePolicyForLoadBalancers')],
+    });
+    acknowledge(role, 'AwsSolutions-IAM4',
+      'AmazonECSInfrastructureRolePolicyForLoadBalancers is the AWS-maintained policy ECS blue/green deployments need to rewrite listener rules '
+      + 'and register targets (ECS developer guide, "Amazon ECS infrastructure IAM role for load balancers").', false,
+      ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers']);
+    return {
+      deploymentController: this.deploymentController,
+      deploymentStrategy: strategy.deploymentStrategy,
+      bakeTime,
+      canaryConfiguration: strategy.canaryConfiguration,
+      linearConfiguration: strategy.linearConfiguration,
+      // Tasks that never become healthy fail the deployment (and roll it back) within minutes.
+      circuitBreaker: { enable: true, rollback: true },
+      alternateTarget: new ecs.AlternateTarget('AlternateTarget', {
+        alternateTargetGroup: options.greenTargetGroup,
+        productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(productionRule),
+        testListener: ecs.ListenerRuleConfiguration.applicationListenerRule(testRule),
+        role,
+      }),
+      deploysImagesOnly: true,
+    };
+  }
+
+  public bind(scope: Construct, options: BlueGreenBindOptions): EcsNativeDeploymentTarget {
+    options.service.enableDeploymentAlarms(options.alarms.map(alarm => alarm.alarmName), { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
+    bindHooks(scope, options);
+    const delivered = options.deliveredContainers ?? [];
+    const imageRecord = delivered.length > 0
+      ? new ImageRecord(scope, 'ImageRecord', { service: options.service, taskDefinition: options.taskDefinition, containers: delivered })
+      : undefined;
+    const strategy = ecsStrategy(options.environmentName, options.trafficShifting);
+    const bakeTime = this.bakeTime ?? options.terminationWaitTime;
+    const timeout = deployActionTimeout(options.environmentName, options.trafficShifting, strategy.shiftDuration, bakeTime);
+    return new EcsNativeDeploymentTarget(options.environmentName, options.service, options.taskDefinition, timeout, imageRecord);
+  }
+}
+
+/** An ECS-native environment, as the pipeline sees it. */
+export class EcsNativeDeploymentTarget implements IBlueGreenDeploymentTarget {
+  public readonly buildOutputFiles: string[];
+
+  constructor(
+    private readonly environmentName: string,
+    public readonly service: ecs.FargateService,
+    private readonly taskDefinition: ecs.TaskDefinition,
+    private readonly deploymentTimeout: Duration,
+    /** The drift guard: where CloudFormation reads the deployed images from. */
+    public readonly imageRecord?: ImageRecord,
+  ) {
+    this.buildOutputFiles = [imageDefinitionsFile(environmentName)];
+  }
+
+  public deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction {
+    return ecsDeployAction(scope, this.environmentName, this.service, this.taskDefinition, this.deploymentTimeout, options);
+  }
+}
+
+/**
+ * Each hook runs at its ECS lifecycle stage, invoked by one role per environment that may invoke
+ * exactly these functions (aws-cdk-lib's DeploymentLifecycleLambdaTarget would create a role per
+ * hook and grant `<arn>:*` as well).
+ */
+function bindHooks(scope: Construct, options: BlueGreenBindOptions): void {
+  const hooks = ECS_LIFECYCLE_STAGES.filter(([key]) => options.hooks[key] !== undefined);
+  if (hooks.length === 0) { return; }
+  const role = new iam.Role(scope, 'LifecycleHookRole', {
+    assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+    description: `Lets ECS invoke ${options.environmentName}'s deployment lifecycle hooks`,
+  });
+  for (const [key, stage] of hooks) {
+    const fn: lambda.IFunction = options.hooks[key]!;
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }));
+    options.service.addLifecycleHook(new ecs.DeploymentLifecycleLambdaTarget(fn, key, { role, lifecycleStages: [stage] }));
+  }
+}

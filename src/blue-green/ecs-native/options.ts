@@ -1,0 +1,12 @@
+import { Duration } from 'aws-cdk-lib';
+
+/** Settings of the ECS-native engine (`BlueGreenDeployment.ecsNative()`). */
+export interface EcsNativeBlueGreenOptions {
+  /**
+   * How long ECS keeps the old (blue) revision running after production traffic has moved, while
+   * the deployment alarms are watched; a rollback within it is instant. 0-1440 minutes, whole
+   * minutes.
+   * @default - the environment's `terminationWaitTime` (5 minutes in production, 4 minutes elsewhere)
+   */
+  readonly bakeTime?: Duration;
+}
