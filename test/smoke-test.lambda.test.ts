@@ -403,3 +403,31 @@ describe('reporting failures', () => {
     expect(reportedInput()).toMatchObject({ status: 'Succeeded', deploymentId: EVENT.DeploymentId });
   });
 });
+
+describe('invoked by ECS (ECS-native engine)', () => {
+  const ECS_EVENT = {
+    executionId: 'exec-1',
+    lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT',
+    resourceArn: 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/cluster/service/abc',
+    executionDetails: { testTrafficWeights: {}, productionTrafficWeights: {} },
+  };
+
+  test('GIVEN a healthy green version WHEN ECS runs the hook THEN it returns SUCCEEDED and reports nothing to CodeDeploy', async () => {
+    const server = await startServer(() => 200);
+    setEnv({ TEST_LISTENER_PORT: String(server.port) });
+    await expect(handler(ECS_EVENT)).resolves.toEqual({ hookStatus: 'SUCCEEDED' });
+    expect(codeDeployMock.commandCalls(PutLifecycleEventHookExecutionStatusCommand)).toHaveLength(0);
+  });
+
+  test('GIVEN a failing green version WHEN ECS runs the hook THEN it returns FAILED (ECS rolls back)', async () => {
+    const server = await startServer(() => 503);
+    setEnv({ TEST_LISTENER_PORT: String(server.port) });
+    await expect(handler(ECS_EVENT)).resolves.toEqual({ hookStatus: 'FAILED' });
+    expect(codeDeployMock.commandCalls(PutLifecycleEventHookExecutionStatusCommand)).toHaveLength(0);
+  });
+
+  test('GIVEN a misconfigured function WHEN ECS runs the hook THEN it returns FAILED instead of throwing', async () => {
+    delete process.env.TEST_LISTENER_PORT;
+    await expect(handler(ECS_EVENT)).resolves.toEqual({ hookStatus: 'FAILED' });
+  });
+});

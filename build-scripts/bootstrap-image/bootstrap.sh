@@ -2,19 +2,20 @@
 # --prepare <port> <path>: at image build, writes the page and remembers the port.
 # --serve [ignored...]:   at run time, serves /www on the remembered port.
 set -eu
+root="${BOOTSTRAP_ROOT:-}"   # tests only: a directory standing in for /
 case "${1:-}" in
   --prepare)
     port="$2"; path="$3"
     case "$path" in
-      */) file="/www${path}index.html" ;;
-      *) file="/www${path}" ;;
+      */) file="$root/www${path}index.html" ;;
+      *) file="$root/www${path}" ;;
     esac
     mkdir -p "$(dirname "$file")"
     echo ok > "$file"
-    echo "$port" > /bootstrap-port
+    echo "$port" > "$root/bootstrap-port"
     ;;
   --serve)
-    exec httpd -f -v -p "$(cat /bootstrap-port)" -h /www
+    exec httpd -f -v -p "$(cat "$root/bootstrap-port")" -h "$root/www"
     ;;
   *)
     echo "usage: $0 --prepare <port> <path> | --serve" >&2
