@@ -113,7 +113,7 @@ for cell in "${cells[@]}"; do
   figure() { node -e 'const r=require(process.argv[1]).results.find(x=>x.case===process.argv[2]); console.log(r ? (r.failure ? "FAIL" : r.errors + "/" + r.warnings) : "-")' "$results" "$1"; }
   row=("$cell" "aws-cdk-lib $cdk_version" "cdk-nag $nag_version")
   if [ -f "$results" ]; then
-    for c in pipeline pipeline-env service service-env; do
+    for c in pipeline pipeline-env service service-env native native-env; do
       f=$(figure "$c")
       row+=("$f")
       [ "$f" = "0/0" ] || { status=FAIL; notes+=("$c: $f unsuppressed"); }
@@ -133,7 +133,7 @@ for cell in "${cells[@]}"; do
     # Every finding, for the log.
     node -e 'for (const r of require(process.argv[1]).results) if (!["known-bad", "new-wildcard"].includes(r.case)) for (const f of r.findings) console.log(`    ${r.case} ${f.level} ${f.rule} ${f.path}`)' "$results"
   else
-    row+=("-" "-" "-" "-" "-" "-")
+    row+=("-" "-" "-" "-" "-" "-" "-" "-")
   fi
 
   lint_errors=0
@@ -148,7 +148,7 @@ for cell in "${cells[@]}"; do
     if [ "$e" -gt 0 ]; then sed 's/^/    /' <<<"$out"; fi
   done
   n_templates=$(wc -w <<<"$templates")
-  [ "$n_templates" -ge 4 ] || { status=FAIL; notes+=("only $n_templates template(s)"); }
+  [ "$n_templates" -ge 6 ] || { status=FAIL; notes+=("only $n_templates template(s)"); }
   [ "$lint_errors" -eq 0 ] || { status=FAIL; notes+=("cfn-lint: $lint_errors error(s)"); }
   row+=("$n_templates: $lint_errors E / $lint_warnings W" "$tsc_result" "$(( $(date +%s) - cell_started )) s" "$status")
   [ "$status" = ok ] || failed=1
@@ -158,7 +158,7 @@ done
 
 echo
 echo "=== compatibility matrix (unsuppressed AwsSolutions errors/warnings; known-bad must be > 0 errors, new wildcard exactly 1 IAM5 error)"
-header="cell|aws-cdk-lib|cdk-nag|pipeline|pipeline env|service|service env|known-bad|new wildcard|cfn-lint (templates: E/W)|tsc --strict|time|result"
+header="cell|aws-cdk-lib|cdk-nag|pipeline|pipeline env|service|service env|native|native env|known-bad|new wildcard|cfn-lint (templates: E/W)|tsc --strict|time|result"
 {
   echo "$header"
   printf '%s\n' "${table[@]}"

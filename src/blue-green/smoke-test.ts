@@ -45,10 +45,10 @@ export interface SmokeTestProps {
 }
 
 /**
- * The built-in `AfterAllowTestTraffic` hook: a Lambda function (Node.js, no dependencies beyond
- * the runtime's AWS SDK) that calls the test listener `attempts` times and reports `Failed` to
- * CodeDeploy unless every answer is healthy within the timeout, so a broken green task set never
- * receives production traffic.
+ * The built-in `afterAllowTestTraffic` hook: a Lambda function (Node.js, no dependencies beyond
+ * the runtime's AWS SDK) that calls the test listener `attempts` times and reports failure to the
+ * deployment engine (CodeDeploy: `Failed`; ECS: returns `FAILED`) unless every answer is healthy
+ * within the timeout, so a broken green version never receives production traffic.
  *
  * It runs in the VPC's private subnets and sends its requests to the load balancer's private IPs
  * (looked up by network interface description), because an internet-facing load balancer's DNS

@@ -25,7 +25,7 @@ export function wireHooks(scope: Construct, props: BlueGreenFargateServiceProps,
   const albSecurityGroup = ctx.loadBalancerSecurityGroup;
   const protocol = ctx.protocol;
   if (props.smokeTest === true && props.hooks?.afterAllowTestTraffic) {
-    throw new Error('smokeTest (true) and hooks.afterAllowTestTraffic cannot both be set: CodeDeploy runs one function per lifecycle event; set smokeTest: false or drop the hook');
+    throw new Error('smokeTest (true) and hooks.afterAllowTestTraffic cannot both be set: a deployment runs one function per hook point; set smokeTest: false or drop the hook');
   }
   let smokeTest: SmokeTest | undefined;
   if (props.smokeTest ?? !props.hooks?.afterAllowTestTraffic) {

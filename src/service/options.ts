@@ -204,7 +204,8 @@ export interface DeploymentEnvironmentOptions {
   readonly deploymentAlarms?: cloudwatch.IAlarm[];
 
   /**
-   * Lambda functions for the CodeDeploy lifecycle events of this environment.
+   * Lambda functions for the deployment hook points of this environment (see `EnvironmentHooks` for
+   * each engine's contract).
    * @default - only the built-in smoke test (AfterAllowTestTraffic)
    */
   readonly hooks?: EnvironmentHooks;

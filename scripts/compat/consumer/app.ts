@@ -8,7 +8,7 @@ import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BlueGreenFargateService, EcsCiCdPipeline, PipelineSource, ScanSeverity, TrafficShifting } from 'cdk-ecs-cicd-pipeline';
+import { BlueGreenDeployment, BlueGreenFargateService, EcsCiCdPipeline, PipelineSource, ScanSeverity, TrafficShifting } from 'cdk-ecs-cicd-pipeline';
 
 /** The explicit environment of the env-specific stacks (no lookups: synthesis needs no credentials). */
 export const ENV = { account: '123456789012', region: 'eu-west-1' };
@@ -62,6 +62,34 @@ export class ServiceStack extends Stack {
 }
 
 /**
+ * The ECS-native engine: pipeline-wide, with dev overriding its bake time, staging linear, prod on
+ * CodeDeploy (engines mixed in one pipeline), and a standalone ECS-native service with a canary.
+ */
+export class NativeStack extends Stack {
+  constructor(scope: App, id: string, props?: StackProps) {
+    super(scope, id, props);
+    new EcsCiCdPipeline(this, 'Shop', {
+      source: PipelineSource.connection({
+        owner: 'acme',
+        repo: 'shop',
+        connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f',
+      }),
+      blueGreen: BlueGreenDeployment.ecsNative(),
+      environments: [
+        { name: 'dev', blueGreen: BlueGreenDeployment.ecsNative({ bakeTime: Duration.minutes(2) }), integrationTestCommands: ['curl -fsS "$SERVICE_URL"'] },
+        { name: 'staging', trafficShifting: TrafficShifting.linear(25, Duration.minutes(2)) },
+        { name: 'prod', production: true, blueGreen: BlueGreenDeployment.codeDeploy(), trafficShifting: TrafficShifting.canary(10, Duration.minutes(5)) },
+      ],
+    });
+    new BlueGreenFargateService(this, 'Service', {
+      environmentName: 'api',
+      blueGreen: BlueGreenDeployment.ecsNative(),
+      trafficShifting: TrafficShifting.canary(20, Duration.minutes(2)),
+    });
+  }
+}
+
+/**
  * A grant the library did not make: one object-level wildcard on the task role, whose acknowledgement
  * covers only `Resource::*` (X-Ray). cdk-nag must report exactly this one finding in every toolchain.
  */
@@ -89,6 +117,8 @@ export const CASES: Record<string, (app: App) => Stack> = {
   'pipeline-env': app => new ShopPipelineStack(app, 'ShopPipelineEnv', { env: ENV }),
   'service': app => new ServiceStack(app, 'Service'),
   'service-env': app => new ServiceStack(app, 'ServiceEnv', { env: ENV }),
+  'native': app => new NativeStack(app, 'Native'),
+  'native-env': app => new NativeStack(app, 'NativeEnv', { env: ENV }),
   'known-bad': app => new KnownBadStack(app, 'KnownBad', { env: ENV }),
   'new-wildcard': app => new NewWildcardStack(app, 'NewWildcard', { env: ENV }),
 };
