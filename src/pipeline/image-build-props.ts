@@ -4,6 +4,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
+import { BuiltContainerOptions } from '../service/container-options';
 
 /** Lowest severity of image-scan findings that fails the build. */
 export enum ScanSeverity {
@@ -90,8 +91,23 @@ export interface ImageBuildProps extends ImageBuildOptions {
    */
   readonly restrictRepositoryPushes?: boolean;
 
-  /** The environments the build renders `taskdef-<name>.json` and `appspec-<name>.yaml` for, in order. */
+  /**
+   * The environments the build writes deploy files for, in order: per environment exactly the
+   * files its `blueGreen` engine deploys from (`taskdef-<name>.json` and `appspec-<name>.yaml` for
+   * CodeDeploy, `imagedefinitions-<name>.json` for CodePipeline's standard ECS action).
+   */
   readonly environments: BlueGreenFargateService[];
+
+  /**
+   * More images built from the same commit, one per additional container of the environments'
+   * task definitions (pass the environments' `additionalContainers`). Each is pushed to
+   * `repository` under the tag `<commit>-<name>`, gated on the same scan, and deployed by digest
+   * with the application's image: `taskdef-<env>.json` names each one's digest,
+   * `imagedefinitions-<env>.json` lists one entry per container; `imageDetail.json` stays the
+   * application's.
+   * @default - the application image only
+   */
+  readonly additionalContainers?: BuiltContainerOptions[];
 
   /**
    * CPU architecture of the image: picks the CodeBuild image (x86_64 or arm64).

@@ -30,3 +30,18 @@ export function bootstrapContainer(port: number, path: string, command?: string[
     },
   };
 }
+
+/**
+ * The bootstrap settings of a container without a port (e.g. a sidecar the load balancer never
+ * reaches): the same busybox image, idle until the pipeline's first deployment replaces it.
+ */
+export function idleBootstrapContainer(command?: string[]): BootstrapContainer {
+  return {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+    command: ['sh', '-c', 'while true; do sleep 3600; done'],
+    dockerLabels: {
+      [BOOTSTRAP_LABEL]: 'true',
+      ...(command ? { [BOOTSTRAP_COMMAND_LABEL]: JSON.stringify(command) } : {}),
+    },
+  };
+}

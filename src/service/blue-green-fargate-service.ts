@@ -105,6 +105,12 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
   public readonly containerName: string;
   /** Port of the application container. */
   public readonly containerPort: number;
+  /** Name of the container the load balancer targets (`loadBalancerContainerName`; the application container by default). */
+  public readonly loadBalancerContainerName: string;
+  /** Port of the container the load balancer targets. */
+  public readonly loadBalancerContainerPort: number;
+  /** The `additionalContainers`, in order (their images come with the pipeline's deployments). */
+  public readonly additionalContainers: ecs.ContainerDefinition[];
   /** The capacity provider strategy of the service (repeated in every deployment's AppSpec). */
   public readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   /** Whether this environment is treated as production. */
@@ -117,6 +123,8 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     const s = resolveServiceSettings(props, '');
     this.containerName = s.containerName;
     this.containerPort = s.containerPort;
+    this.loadBalancerContainerName = s.loadBalancerContainerName;
+    this.loadBalancerContainerPort = s.loadBalancerContainerPort;
     this.production = s.production;
     this.environmentName = props.environmentName ?? id;
     this.blueGreen = props.blueGreen ?? BlueGreenDeployment.codeDeploy();
@@ -133,6 +141,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.logGroup = task.logGroup;
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
+    this.additionalContainers = task.additionalContainers;
 
     // ---- load balancer ----------------------------------------------------------------------------
     const pair = createLoadBalancerPair(this, { vpc: this.vpc, environmentName: this.environmentName, props, settings: s });
@@ -156,7 +165,8 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       capacityProviderStrategies: this.capacityProviderStrategies,
       blueTargetGroup: this.blueTargetGroup,
       loadBalancerSecurityGroup: albSecurityGroup,
-      containerPort: s.containerPort,
+      containerPort: s.loadBalancerContainerPort,
+      loadBalancerContainerName: s.loadBalancerContainerName === s.containerName ? undefined : s.loadBalancerContainerName,
     });
 
     // ---- autoscaling ------------------------------------------------------------------------------

@@ -15,7 +15,13 @@ export interface FargateServiceProps {
   readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
   readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  /** Port of the container the load balancer targets. */
   readonly containerPort: number;
+  /**
+   * Name of the container the load balancer targets.
+   * @default - the task definition's default container (the first essential one: the application's)
+   */
+  readonly loadBalancerContainerName?: string;
 }
 
 /**
@@ -60,7 +66,14 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     // priority, runs after it on the cluster's new child.
     Aspects.of(props.cluster).add(new DependOnCapacityProviderAssociations(service.node.defaultChild as ecs.CfnService));
   }
-  service.attachToApplicationTargetGroup(props.blueTargetGroup);
+  if (props.loadBalancerContainerName === undefined) {
+    service.attachToApplicationTargetGroup(props.blueTargetGroup);
+  } else {
+    // attachToApplicationTargetGroup targets the task definition's default container (aws-ecs
+    // base-service.js: defaultLoadBalancerTarget); another container is named explicitly.
+    service.loadBalancerTarget({ containerName: props.loadBalancerContainerName, containerPort: props.containerPort })
+      .attachToApplicationTargetGroup(props.blueTargetGroup);
+  }
   // The green task set registers in the other target group: the same tasks' port must be open.
   serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');
   albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');

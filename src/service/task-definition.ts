@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { addAdditionalContainers } from './additional-containers';
 import { BlueGreenFargateServiceProps } from './service-props';
 import { ResolvedServiceSettings, XRAY_DAEMON_PORT } from './settings';
 import { addXrayDaemon } from './xray';
@@ -13,12 +14,15 @@ export interface ServiceTask {
   readonly logGroup: logs.ILogGroup;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
+  /** The `additionalContainers`, in order. */
+  readonly additionalContainers: ecs.ContainerDefinition[];
 }
 
 /**
  * Creates, in `scope` (the service: same ids, same logical IDs), the log group, the Fargate task
  * definition with the application container (the bootstrap image unless `image` is given) and,
- * unless `xray` is false, the X-Ray daemon sidecar.
+ * unless `xray` is false, the X-Ray daemon sidecar, then the `additionalContainers` (bootstrap images
+ * too: the pipeline's deployments bring their images).
  */
 export function createServiceTask(scope: Construct, props: BlueGreenFargateServiceProps, s: ResolvedServiceSettings): ServiceTask {
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
@@ -53,10 +57,12 @@ export function createServiceTask(scope: Construct, props: BlueGreenFargateServi
   if (s.xray) {
     addXrayDaemon(taskDefinition, logGroup, props.xrayDaemonImage);
   }
+  const additionalContainers = addAdditionalContainers(taskDefinition, logGroup, props.additionalContainers ?? [],
+    s.loadBalancerContainerName, s.healthCheckPath);
   // Whoever grants this environment's image pulls (`repository.grantPull(service.imagePuller)`, as the
   // pipeline does) gives the execution role ecr:GetAuthorizationToken, which has no resource-level
   // permissions. Acknowledged here, once, so every way of granting the pull passes cdk-nag.
   acknowledgeWildcards(taskDefinition.obtainExecutionRole(),
     'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
-  return { logGroup, taskDefinition, container };
+  return { logGroup, taskDefinition, container, additionalContainers };
 }
