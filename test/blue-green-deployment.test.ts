@@ -101,12 +101,12 @@ describe('BlueGreenDeployment', () => {
   });
 
   test('an engine that deploys from a file the build does not write fails at synth, naming the environment', () => {
-    // GIVEN an engine that needs imagedefinitions-<env>.json (not written by the image build)
+    // GIVEN an engine that needs manifest-<env>.json (not written by the image build)
     const stack = new Stack(new App(), 'Stack');
-    const blueGreen = new RecordingEngine(env => `imagedefinitions-${env}.json`);
+    const blueGreen = new RecordingEngine(env => `manifest-${env}.json`);
     // WHEN / THEN
     expect(() => new EcsCiCdPipeline(stack, 'Shop', { source: source(), environments: [{ name: 'dev' }], blueGreen }))
-      .toThrow(/^environments\[0\] \('dev'\): its blueGreen engine deploys from \["imagedefinitions-dev.json"\], which the image build does not write; it writes \["imageDetail.json","taskdef-dev.json","appspec-dev.yaml"\]$/);
+      .toThrow(/^environments\[0\] \('dev'\): its blueGreen engine deploys from \["manifest-dev.json"\], which the image build does not write; it can write \["imageDetail.json","taskdef-dev.json","appspec-dev.yaml","imagedefinitions-dev.json"\]$/);
   });
 
   test('deploymentGroup and application name the engine when the environment is not deployed by CodeDeploy', () => {
