@@ -180,3 +180,28 @@ describe('additionalContainers in the pipeline', () => {
     expect(nagFindings(stack)).toEqual([]);
   });
 });
+
+describe('additionalContainers and the CodeDeploy ECS action', () => {
+  test('more than three additional containers deploy with CodeDeploy: the action takes the app\'s image only, the others are digests in the task definition', () => {
+    // GIVEN / WHEN a CodeDeploy pipeline with four additional containers (one more than the action's four image inputs could carry with the app)
+    const containers = ['a', 'b', 'c', 'd'].map(name => ({ name: `side${name}`, buildDirectory: name }));
+    const { stack } = pipeline({ additionalContainers: containers });
+    // THEN each deploy action has one image input (the build output's imageDetail.json, placeholder IMAGE1_NAME)
+    const p = Object.values<any>(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'))[0];
+    const deploys = p.Properties.Stages.flatMap((s: any) => s.Actions).filter((a: any) => a.ActionTypeId.Provider === 'CodeDeployToECS');
+    expect(deploys).toHaveLength(2);
+    for (const action of deploys) {
+      expect(action.Configuration).toMatchObject({ Image1ContainerName: 'IMAGE1_NAME' });
+      expect(action.Configuration).not.toHaveProperty('Image2ArtifactName');
+    }
+  });
+
+  test('more containers than a task definition holds are rejected, naming additionalContainers', () => {
+    // GIVEN nine additional containers (with the app and the X-Ray sidecar: 11 > 10)
+    const containers = Array.from({ length: 9 }, (_, i) => ({ name: `side${i}`, buildDirectory: `side${i}` }));
+    // WHEN / THEN
+    expect(() => service({ additionalContainers: containers }))
+      .toThrow(/^additionalContainers \(9\) is too many: a task definition holds at most 10 containers and the application and the X-Ray sidecar take 2, so at most 8 more are allowed$/);
+    expect(() => service({ additionalContainers: containers, xray: false })).not.toThrow();
+  });
+});

@@ -8,6 +8,11 @@ import { validateCommands, validateInteger, validatePattern, validatePort } from
 /** Container names of `additionalContainers`: also their image tags' suffix (`<commit>-<name>`, at most 128 characters). */
 const BUILT_CONTAINER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const RESERVED_CONTAINER_NAMES = ['xray-daemon'];
+/**
+ * Containers per task definition: a fixed Amazon ECS quota ("Containers per task definition", 10;
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html).
+ */
+const MAX_CONTAINERS_PER_TASK = 10;
 
 /** What the task's containers and the load balancer resolve to. */
 export interface ResolvedContainers {
@@ -25,6 +30,11 @@ export function resolveAdditionalContainers(prefix: string, props: ContainerOpti
   readonly containerName: string; readonly containerPort: number; readonly cpu: number; readonly memoryLimitMiB: number; readonly xrayPort?: number;
 }): ResolvedContainers {
   const containers = props.additionalContainers ?? [];
+  const fixed = app.xrayPort !== undefined ? 2 : 1;
+  if (containers.length > MAX_CONTAINERS_PER_TASK - fixed) {
+    throw new Error(`${prefix}additionalContainers (${containers.length}) is too many: a task definition holds at most ${MAX_CONTAINERS_PER_TASK} containers `
+      + `and the application${fixed === 2 ? ' and the X-Ray sidecar take' : ' takes'} ${fixed}, so at most ${MAX_CONTAINERS_PER_TASK - fixed} more are allowed`);
+  }
   const names = new Map<string, number>();
   const ports = new Map<number, string>([[app.containerPort, `containerPort (the application container '${app.containerName}')`]]);
   if (app.xrayPort !== undefined) { ports.set(app.xrayPort, 'the X-Ray daemon sidecar'); }
