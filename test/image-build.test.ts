@@ -11,8 +11,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
-  BlueGreenBindOptions, BlueGreenDeployment, BlueGreenFargateService, DeployActionOptions, EcsCiCdPipeline, IBlueGreenDeploymentTarget, ImageBuild,
-  ImageBuildProps, PipelineSource, ScanSeverity,
+  BlueGreenBindOptions, BlueGreenDeployment, BlueGreenFargateService, DeployActionOptions, EcsCiCdPipeline, IBlueGreenDeploymentTarget,
+  IImageBuildEnvironment, ImageBuild, ImageBuildProps, PipelineSource, ScanSeverity,
 } from '../src';
 import { show } from './support/iam';
 import {
@@ -652,5 +652,31 @@ describe('ImageBuild: per environment, the files its engine deploys from', () =>
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('ImageBuild environments are IImageBuildEnvironment', () => {
+  test('any object with a name, a Fargate task definition, containers, files and AppSpec data will do (not only BlueGreenFargateService)', () => {
+    // GIVEN an environment that is not a BlueGreenFargateService
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'), portMappings: [{ containerPort: 80 }] });
+    const environment: IImageBuildEnvironment = {
+      environmentName: 'edge',
+      taskDefinition,
+      containerName: 'web',
+      loadBalancerContainerName: 'web',
+      loadBalancerContainerPort: 80,
+      buildOutputFiles: [imageDefinitionsFile('edge')],
+      appSpecHooks: {},
+      capacityProviderStrategies: [],
+    };
+    // WHEN
+    const imageBuild = new ImageBuild(stack, 'ImageBuild', { repository: new ecr.Repository(stack, 'Repository'), environments: [environment] });
+    // THEN its data reaches the build
+    const template = Template.fromStack(stack).toJSON();
+    const project = template.Resources[stack.getLogicalId(imageBuild.project.node.defaultChild as CfnElement)];
+    const data = project.Properties.Environment.EnvironmentVariables.find((v: any) => v.Name === 'DEPLOY_ENVIRONMENT_EDGE');
+    expect(JSON.parse(show(data.Value))).toMatchObject({ name: 'edge', containerName: 'web', containerPort: 80, outputs: { imageDefinitions: 'imagedefinitions-edge.json' } });
   });
 });

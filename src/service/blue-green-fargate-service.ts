@@ -29,6 +29,7 @@ import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/e
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
+import type { IImageBuildEnvironment } from '../pipeline/image-build-props';
 import { admitsAnyAddress } from '../private/validation';
 
 /**
@@ -49,7 +50,7 @@ import { admitsAnyAddress } from '../private/validation';
  *   healthCheckPath: '/',
  * });
  */
-export class BlueGreenFargateService extends Construct implements IDashboardedService, IDeployTarget {
+export class BlueGreenFargateService extends Construct implements IDashboardedService, IDeployTarget, IImageBuildEnvironment {
   /** The VPC of the service. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster (created or passed in). */
