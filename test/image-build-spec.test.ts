@@ -1117,6 +1117,19 @@ describe('renderImageBuildSpec: additional containers built from the same commit
     expect(failed.output).toMatch(/has no container named 'proxy'/);
   });
 
+  test('pushes restricted to the build: both existing tags are reused, nothing is built, and both digests are deployed', () => {
+    // GIVEN both tags exist and only the build may push
+    const reused = runBuild(imageBuild(TWO_IMAGES), {
+      taskDefinition: withProxy, imagesByTag: { [PROXY_TAG]: PROXY_DIGEST }, imageAlreadyExists: true,
+    });
+    // THEN
+    expect(reused.succeeded).toBe(true);
+    expect(callsOf(reused, 'docker', 'build')).toEqual([]);
+    expect(callsOf(reused, 'docker', 'push')).toEqual([]);
+    expect(readJson(path.join(reused.artifactDir, 'imagedefinitions-dev.json')).map((d: any) => d.imageUri))
+      .toEqual([`${REPOSITORY_URI}@${DIGEST}`, `${REPOSITORY_URI}@${PROXY_DIGEST}`]);
+  });
+
   test('pushes not restricted: both images get a tag unique to the build, the name last', () => {
     // GIVEN both tags exist already
     const rebuilt = runBuild(imageBuild(TWO_IMAGES), {
