@@ -104,6 +104,7 @@ export class EcsCiCdPipeline extends Construct {
       // Only the repository this construct creates gets the policy that lets the build role alone push.
       restrictRepositoryPushes: !props.repository,
       environments: this.environments,
+      additionalContainers: props.additionalContainers,
       cpuArchitecture: props.cpuArchitecture,
       encryptionKey: this.encryptionKey,
     });

@@ -124,13 +124,13 @@ function describeTaskDefinitionResponse(family: string, revision: number): objec
   };
 }
 
-function describeImagesResponse(): object {
+function describeImagesResponse(digest = DIGEST, tag = IMAGE_TAG): object {
   return {
     imageDetails: [{
       registryId: '123456789012',
       repositoryName: REPOSITORY_NAME,
-      imageDigest: DIGEST,
-      imageTags: [IMAGE_TAG],
+      imageDigest: digest,
+      imageTags: [tag],
       imageSizeInBytes: 52428800,
       imagePushedAt: '2024-05-02T10:15:00+00:00',
       imageScanStatus: { status: 'COMPLETE', description: 'The scan was completed successfully.' },
@@ -171,12 +171,17 @@ case "$1 $2" in
   "ecr get-login-password")
     echo "stub-ecr-password" ;;
   "ecr describe-images")
-    if [ -f "$FIXTURES_DIR/image-missing-once" ]; then
-      rm -f "$FIXTURES_DIR/image-missing-once"
-      echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageDigest:'null', imageTag:'x'} does not exist within the repository with name 'shop' in the registry with id '123456789012'" >&2
-      exit 254
-    fi
-    cat "$FIXTURES_DIR/describe-images.json" ;;
+    # Per tag: image-missing-once-<tag> answers "not found" once; describe-images-<tag>.json, when
+    # present, is the tag's image (another digest); otherwise describe-images.json.
+    tag="$(printf '%s\n' "$@" | sed -n 's/^imageTag=//p')"
+    for missing in "$FIXTURES_DIR/image-missing-once" "$FIXTURES_DIR/image-missing-once-$tag"; do
+      if [ -f "$missing" ]; then
+        rm -f "$missing"
+        echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageDigest:'null', imageTag:'x'} does not exist within the repository with name 'shop' in the registry with id '123456789012'" >&2
+        exit 254
+      fi
+    done
+    if [ -f "$FIXTURES_DIR/describe-images-$tag.json" ]; then cat "$FIXTURES_DIR/describe-images-$tag.json"; else cat "$FIXTURES_DIR/describe-images.json"; fi ;;
   "ecr get-registry-scanning-configuration")
     cat "$FIXTURES_DIR/registry-scanning.json" ;;
   "ecr describe-image-scan-findings")
@@ -257,6 +262,8 @@ interface Scenario {
   readonly unset?: string[];
   /** CODEBUILD_BUILD_SUCCEEDING ('0' after a failed phase). @default unset */
   readonly buildSucceeding?: string;
+  /** More images in the repository, by tag (digest), each missing until the build pushes it. @default none */
+  readonly imagesByTag?: { [tag: string]: string };
 }
 
 interface BuildResult {
@@ -348,6 +355,10 @@ function runBuild(job: Job, scenario: Scenario = {}): BuildResult {
   }
   const variables = job.options ? projectVariables(job.options, (env) => arns[env.name], scenario.reuseExistingImage !== false) : {};
   if (!scenario.imageAlreadyExists) fs.writeFileSync(path.join(fixturesDir, 'image-missing-once'), '');
+  for (const [tag, digest] of Object.entries(scenario.imagesByTag ?? {})) {
+    writeJson(`describe-images-${tag}.json`, describeImagesResponse(digest, tag));
+    if (!scenario.imageAlreadyExists) fs.writeFileSync(path.join(fixturesDir, `image-missing-once-${tag}`), '');
+  }
 
   const script = path.join(runDir, 'build.sh');
   fs.writeFileSync(script, driverScript(spec));
@@ -942,5 +953,192 @@ describe('renderImageBuildSpec: the scan gate with basic and enhanced scanning',
     const result = runBuild(spec, { registryScanType: 'ENHANCED', scanAnswers: [status('PENDING', 'Scan pending')], scanWaitSeconds: 0 });
     expect(result.succeeded).toBe(false);
     expect(result.output).toContain('the scan is still PENDING after 0 seconds (Scan pending)');
+  });
+});
+
+describe('renderImageBuildSpec: per-engine outputs (imagedefinitions)', () => {
+  // GIVEN dev deployed by an engine that reads imagedefinitions only (CodePipeline's standard ECS
+  // action), staging and prod by CodeDeploy (task definition and AppSpec)
+  const MIXED: TestOptions = {
+    ...BASE_OPTIONS,
+    environments: [
+      { ...ENVIRONMENTS[0], outputs: ['imageDefinitions'] },
+      ENVIRONMENTS[1],
+      { ...ENVIRONMENTS[2], outputs: ['taskDefinition', 'appSpec', 'imageDefinitions'] },
+    ],
+  };
+  let result: BuildResult;
+  beforeAll(() => {
+    // WHEN the build runs
+    result = runBuild(imageBuild(MIXED));
+  });
+
+  test('each environment gets exactly the files its engine reads', () => {
+    // THEN dev: imagedefinitions only; staging: taskdef + appspec; prod: all three
+    expect(result.succeeded).toBe(true);
+    expect(artifactFiles(result)).toEqual([
+      'appspec-prod.yaml', 'appspec-staging.yaml',
+      'imageDetail.json',
+      'imagedefinitions-dev.json', 'imagedefinitions-prod.json',
+      'taskdef-prod.json', 'taskdef-staging.json',
+    ]);
+  });
+
+  test('imagedefinitions-<env>.json names the application container and its digest URI (CodePipeline\'s format)', () => {
+    // THEN [{ name, imageUri }] with the digest, never a tag
+    expect(readJson(path.join(result.artifactDir, 'imagedefinitions-dev.json'))).toEqual([
+      { name: 'app', imageUri: `${REPOSITORY_URI}@${DIGEST}` },
+    ]);
+  });
+
+  test('an environment without a task definition to render is never described (no ecs:DescribeTaskDefinition needed)', () => {
+    // THEN describe-task-definition runs for staging and prod only
+    const described = callsOf(result, 'aws', 'ecs', 'describe-task-definition').map((call) => call[call.indexOf('--task-definition') + 1]);
+    expect(described).toEqual([
+      taskDefinitionArn(familyOf(ENVIRONMENTS[1]), DEFAULT_CDK_REVISION(1)),
+      taskDefinitionArn(familyOf(ENVIRONMENTS[2]), DEFAULT_CDK_REVISION(2)),
+    ]);
+  });
+
+  test('the variable of an imagedefinitions-only environment carries its files and no task definition ARN; a CodeDeploy environment\'s is unchanged', () => {
+    // THEN
+    const variables = projectVariables(MIXED, (env) => taskDefinitionArn(familyOf(env), 1));
+    const dev = JSON.parse(variables[deployEnvironmentVariable('dev')]);
+    expect(dev).not.toHaveProperty('taskDefinitionArn');
+    expect(dev.outputs).toEqual({ imageDefinitions: 'imagedefinitions-dev.json' });
+    const staging = JSON.parse(variables[deployEnvironmentVariable('staging')]);
+    expect(Object.keys(staging)).toEqual(['name', 'taskDefinitionArn', 'containerName', 'containerPort', 'hooks', 'capacityProviderStrategy']);
+  });
+
+  test('rejects an unknown or empty list of outputs at synth time', () => {
+    expect(() => projectVariables({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], outputs: [] }] }, () => 'arn'))
+      .toThrow(/\[dev\] outputs must list distinct kinds among taskDefinition, appSpec, imageDefinitions; got \[\]/);
+    expect(() => projectVariables({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], outputs: ['imageDefinitions', 'imageDefinitions'] }] }, () => 'arn'))
+      .toThrow(/\[dev\] outputs must list distinct kinds/);
+  });
+});
+
+describe('renderImageBuildSpec: additional containers built from the same commit', () => {
+  const PROXY_DIGEST = 'sha256:' + 'fe98dc76'.repeat(8);
+  const PROXY_TAG = `${IMAGE_TAG}-proxy`;
+  const TWO_IMAGES: TestOptions = {
+    ...BASE_OPTIONS,
+    additionalContainers: [{ name: 'proxy', dockerfile: 'proxy/Dockerfile', buildDirectory: 'proxy', buildArgs: { UPSTREAM: '127.0.0.1:8080' } }],
+    environments: [
+      { ...ENVIRONMENTS[0], outputs: ['imageDefinitions'] },
+      { ...ENVIRONMENTS[1], loadBalancerContainerName: 'proxy', containerPort: 80 },
+    ],
+  };
+  /** The CDK revision: the app and a bootstrapped proxy (busybox, real command in the label). */
+  function withProxy(family: string, revision: number) {
+    const response = describeTaskDefinitionResponse(family, revision) as any;
+    response.taskDefinition.containerDefinitions.push({
+      name: 'proxy',
+      image: 'public.ecr.aws/docker/library/busybox:stable',
+      command: ['sh', '-c', 'exec httpd -f -p 80 -h /www'],
+      essential: true,
+      portMappings: [{ containerPort: 80, hostPort: 80, protocol: 'tcp' }],
+      dockerLabels: { 'cdk-ecs-cicd-pipeline.bootstrap': 'true', 'cdk-ecs-cicd-pipeline.command': JSON.stringify(['nginx', '-g', 'daemon off;']) },
+      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/shop', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': 'proxy' } },
+    });
+    return response;
+  }
+  let result: BuildResult;
+  beforeAll(() => {
+    // GIVEN an app and a proxy container, both built from the commit; dev reads imagedefinitions,
+    // staging is deployed by CodeDeploy with the load balancer on the proxy
+    // WHEN the build runs
+    result = runBuild(imageBuild(TWO_IMAGES), { taskDefinition: withProxy, imagesByTag: { [PROXY_TAG]: PROXY_DIGEST } });
+  });
+
+  test('builds and pushes both images into the same repository: the app as <commit>, the proxy as <commit>-proxy', () => {
+    // THEN
+    expect(result.succeeded).toBe(true);
+    expect(callsOf(result, 'docker', 'build')).toEqual([
+      ['docker', 'build', '-f', 'app/Dockerfile', '-t', `${REPOSITORY_URI}:${IMAGE_TAG}`,
+        '--build-arg', 'NODE_ENV=production', '--build-arg', "GREETING=it's a $HOME `test`", '.'],
+      ['docker', 'build', '-f', 'proxy/Dockerfile', '-t', `${REPOSITORY_URI}:${PROXY_TAG}`, '--build-arg', 'UPSTREAM=127.0.0.1:8080', 'proxy'],
+    ]);
+    expect(callsOf(result, 'docker', 'push')).toEqual([
+      ['docker', 'push', `${REPOSITORY_URI}:${IMAGE_TAG}`],
+      ['docker', 'push', `${REPOSITORY_URI}:${PROXY_TAG}`],
+    ]);
+  });
+
+  test('gates both digests on the scan', () => {
+    // THEN describe-image-scan-findings is asked for the app's digest, then the proxy's
+    const digests = callsOf(result, 'aws', 'ecr', 'describe-image-scan-findings').map((call) => call.find((a) => a.startsWith('imageDigest=')));
+    expect(digests).toEqual([`imageDigest=${DIGEST}`, `imageDigest=${PROXY_DIGEST}`]);
+  });
+
+  test('imagedefinitions lists every container with its digest; imageDetail.json stays the app\'s', () => {
+    // THEN
+    expect(readJson(path.join(result.artifactDir, 'imagedefinitions-dev.json'))).toEqual([
+      { name: 'app', imageUri: `${REPOSITORY_URI}@${DIGEST}` },
+      { name: 'proxy', imageUri: `${REPOSITORY_URI}@${PROXY_DIGEST}` },
+    ]);
+    expect(readJson(path.join(result.artifactDir, 'imageDetail.json'))).toEqual({ ImageURI: `${REPOSITORY_URI}@${DIGEST}` });
+    expect(artifactFiles(result)).toEqual(['appspec-staging.yaml', 'imageDetail.json', 'imagedefinitions-dev.json', 'taskdef-staging.json']);
+  });
+
+  test('the task definition names the proxy\'s digest (its real command restored) and keeps the app\'s placeholder', () => {
+    // THEN
+    const taskdef = readJson(path.join(result.artifactDir, 'taskdef-staging.json'));
+    const byName = Object.fromEntries(taskdef.containerDefinitions.map((c: any) => [c.name, c]));
+    expect(byName.app.image).toBe('<IMAGE1_NAME>');
+    expect(byName.proxy.image).toBe(`${REPOSITORY_URI}@${PROXY_DIGEST}`);
+    expect(byName.proxy.command).toEqual(['nginx', '-g', 'daemon off;']);
+    expect(byName.proxy).not.toHaveProperty('dockerLabels');
+    expect(byName['xray-daemon']).toEqual(XRAY_CONTAINER);
+  });
+
+  test('the AppSpec points the load balancer at the container it targets', () => {
+    // THEN
+    const appSpec = parseYaml(fs.readFileSync(path.join(result.artifactDir, 'appspec-staging.yaml'), 'utf8'));
+    expect(appSpec.Resources[0].TargetService.Properties.LoadBalancerInfo).toEqual({ ContainerName: 'proxy', ContainerPort: 80 });
+  });
+
+  test('a finding at the threshold in the second image fails the build before any deploy artifact', () => {
+    // GIVEN the app's scan is clean, the proxy's has a CRITICAL finding
+    const answers = [scanFindingsResponse({}), scanFindingsResponse({ CRITICAL: 1 })];
+    // WHEN
+    const failed = runBuild(imageBuild(TWO_IMAGES), { taskDefinition: withProxy, imagesByTag: { [PROXY_TAG]: PROXY_DIGEST }, scanAnswers: answers });
+    // THEN
+    expect(failed.succeeded).toBe(false);
+    expect(failed.output).toContain('1 finding(s) at or above CRITICAL');
+    expect(artifactFiles(failed)).toEqual([]);
+  });
+
+  test('a task definition without the additional container fails the build, naming it', () => {
+    // GIVEN / WHEN the CDK revision lacks the proxy
+    const failed = runBuild(imageBuild(TWO_IMAGES), { imagesByTag: { [PROXY_TAG]: PROXY_DIGEST } });
+    // THEN
+    expect(failed.succeeded).toBe(false);
+    expect(failed.output).toMatch(/has no container named 'proxy'/);
+  });
+
+  test('pushes restricted to the build: both existing tags are reused, nothing is built, and both digests are deployed', () => {
+    // GIVEN both tags exist and only the build may push
+    const reused = runBuild(imageBuild(TWO_IMAGES), {
+      taskDefinition: withProxy, imagesByTag: { [PROXY_TAG]: PROXY_DIGEST }, imageAlreadyExists: true,
+    });
+    // THEN
+    expect(reused.succeeded).toBe(true);
+    expect(callsOf(reused, 'docker', 'build')).toEqual([]);
+    expect(callsOf(reused, 'docker', 'push')).toEqual([]);
+    expect(readJson(path.join(reused.artifactDir, 'imagedefinitions-dev.json')).map((d: any) => d.imageUri))
+      .toEqual([`${REPOSITORY_URI}@${DIGEST}`, `${REPOSITORY_URI}@${PROXY_DIGEST}`]);
+  });
+
+  test('pushes not restricted: both images get a tag unique to the build, the name last', () => {
+    // GIVEN both tags exist already
+    const rebuilt = runBuild(imageBuild(TWO_IMAGES), {
+      taskDefinition: withProxy, imagesByTag: { [PROXY_TAG]: PROXY_DIGEST }, imageAlreadyExists: true, reuseExistingImage: false,
+    });
+    // THEN
+    expect(rebuilt.succeeded).toBe(true);
+    expect(callsOf(rebuilt, 'docker', 'push').map((call) => call[2])).toEqual([
+      `${REPOSITORY_URI}:${IMAGE_TAG}-build-17`, `${REPOSITORY_URI}:${IMAGE_TAG}-build-17-proxy`,
+    ]);
   });
 });

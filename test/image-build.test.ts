@@ -5,13 +5,19 @@ import * as path from 'path';
 import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { BlueGreenFargateService, EcsCiCdPipeline, ImageBuild, ImageBuildProps, PipelineSource, ScanSeverity } from '../src';
+import { Construct } from 'constructs';
+import {
+  BlueGreenBindOptions, BlueGreenDeployment, BlueGreenFargateService, DeployActionOptions, EcsCiCdPipeline, IBlueGreenDeploymentTarget,
+  IImageBuildEnvironment, ImageBuild, ImageBuildProps, PipelineSource, ScanSeverity,
+} from '../src';
 import { show } from './support/iam';
 import {
   appSpecFile, IMAGE_BUILD_SCRIPT, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_PLACEHOLDER_NAME, NO_SCAN_GATE, SCAN_SEVERITIES, SHARED_SETTINGS,
-  SOURCE_REVISION_VARIABLE, taskDefinitionFile,
+  SOURCE_REVISION_VARIABLE, taskDefinitionFile, imageDefinitionsFile,
 } from '../src/pipeline/build-contract';
 
 // ---------------------------------------------------------------------------
@@ -249,7 +255,7 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
       const allowed = on === 'asset' ? allowsObjectRead : allows(action, on === '*' ? '*' : repositoryArn);
       expect({ call, allowed }).toEqual({ call, allowed: true });
     }
-    expect(text).toContain('docker push "$REPOSITORY_URI:$IMAGE_TAG"');
+    expect(text).toContain('docker push "$REPOSITORY_URI:$tag"');
     expect(text).toContain('aws s3 cp --only-show-errors "$IMAGE_BUILD_SCRIPTS_URL"');
     for (const action of ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage', 'ecr:BatchCheckLayerAvailability']) {
       expect({ action, allowed: allows(action, repositoryArn) }).toEqual({ action, allowed: true });
@@ -570,5 +576,107 @@ describe('ImageBuild with many environments', () => {
     // the public ScanSeverity values are the severities the scripts rank, plus NONE
     expect(Object.values(ScanSeverity).sort()).toEqual([...SCAN_SEVERITIES, NO_SCAN_GATE].sort());
     expect(helper).toContain("ENVIRONMENTS_VARIABLE = 'DEPLOY_ENVIRONMENTS'");
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Per-engine outputs: an engine that deploys from imagedefinitions only
+// ---------------------------------------------------------------------------
+
+/** A stand-in engine (ECS controller) that deploys from `imagedefinitions-<env>.json` alone, like CodePipeline's standard ECS action. */
+class ImageDefinitionsEngine extends BlueGreenDeployment {
+  public readonly deploymentController: ecs.DeploymentController = { type: ecs.DeploymentControllerType.ECS };
+  public bind(_scope: Construct, options: BlueGreenBindOptions): IBlueGreenDeploymentTarget {
+    return {
+      buildOutputFiles: [imageDefinitionsFile(options.environmentName)],
+      deployAction: (_s: Construct, o: DeployActionOptions) => new actions.ManualApprovalAction({ actionName: o.actionName, runOrder: o.runOrder }),
+    };
+  }
+}
+
+describe('ImageBuild: per environment, the files its engine deploys from', () => {
+  /** A stack with one service per engine (null: CodeDeploy) and an ImageBuild for them. */
+  function buildWith(engines: Array<BlueGreenDeployment | undefined>): Built {
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const services = engines.map((blueGreen, i) => new BlueGreenFargateService(stack, `Env${i}`, { environmentName: `env${i}`, blueGreen }));
+    const repository = new ecr.Repository(stack, 'Repository');
+    const imageBuild = new ImageBuild(stack, 'ImageBuild', { repository, environments: services });
+    const annotations = Annotations.fromStack(stack);
+    return { stack, service: services[0], repository, imageBuild, annotations, template: Template.fromStack(stack) };
+  }
+
+  test('only imagedefinitions environments: no ecs:DescribeTaskDefinition, and no task definition ARN in their data', () => {
+    // GIVEN / WHEN two environments whose engine reads imagedefinitions only
+    const built = buildWith([new ImageDefinitionsEngine(), new ImageDefinitionsEngine()]);
+    // THEN the role may not describe task definitions
+    expect(roleStatements(built).flatMap(actionsOf)).not.toContain('ecs:DescribeTaskDefinition');
+    // and each environment's data names its one file and no task definition
+    const variables = variablesOf(built);
+    for (const name of ['env0', 'env1']) {
+      const data = JSON.parse(variables[`DEPLOY_ENVIRONMENT_${name.toUpperCase()}`]);
+      expect(data.outputs).toEqual({ imageDefinitions: imageDefinitionsFile(name) });
+      expect(data).not.toHaveProperty('taskDefinitionArn');
+    }
+  });
+
+  test('one CodeDeploy environment among them keeps ecs:DescribeTaskDefinition on * and its data as before', () => {
+    // GIVEN / WHEN an imagedefinitions environment and a CodeDeploy one
+    const built = buildWith([new ImageDefinitionsEngine(), undefined]);
+    // THEN
+    const statements = roleStatements(built).filter(s => actionsOf(s).includes('ecs:DescribeTaskDefinition'));
+    expect(statements.map(s => [actionsOf(s), s.Resource])).toEqual([[['ecs:DescribeTaskDefinition'], '*']]);
+    const codeDeploy = JSON.parse(variablesOf(built).DEPLOY_ENVIRONMENT_ENV1);
+    expect(Object.keys(codeDeploy)).toEqual(['name', 'taskDefinitionArn', 'containerName', 'containerPort', 'hooks', 'capacityProviderStrategy']);
+  });
+
+  test('the real script renders exactly the requested file for an imagedefinitions environment', () => {
+    // GIVEN the project's variables of an imagedefinitions environment, and a recorded image
+    const built = buildWith([new ImageDefinitionsEngine()]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imagedefinitions-'));
+    try {
+      fs.cpSync(SCRIPTS_DIR, path.join(dir, 'scripts'), { recursive: true });
+      fs.mkdirSync(path.join(dir, SHARED_SETTINGS.artifactDirectory));
+      const uri = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:${'a'.repeat(64)}`;
+      const run = (...args: string[]) => spawnSync('python3', [path.join(dir, 'scripts', 'image_build.py'), ...args],
+        { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, ...variablesOf(built) } });
+      // WHEN
+      expect(run('record-image', '0', uri).status).toBe(0);
+      const kinds = run('output-kinds', 'env0');
+      const rendered = run('render-imagedefinitions', 'env0');
+      // THEN
+      expect(kinds.stdout.trim()).toBe('imageDefinitions');
+      expect(rendered.status).toBe(0);
+      expect(fs.readdirSync(path.join(dir, SHARED_SETTINGS.artifactDirectory))).toEqual(['imagedefinitions-env0.json']);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, SHARED_SETTINGS.artifactDirectory, 'imagedefinitions-env0.json'), 'utf8')))
+        .toEqual([{ name: 'app', imageUri: uri }]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ImageBuild environments are IImageBuildEnvironment', () => {
+  test('any object with a name, a Fargate task definition, containers, files and AppSpec data will do (not only BlueGreenFargateService)', () => {
+    // GIVEN an environment that is not a BlueGreenFargateService
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
+    taskDefinition.addContainer('web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'), portMappings: [{ containerPort: 80 }] });
+    const environment: IImageBuildEnvironment = {
+      environmentName: 'edge',
+      taskDefinition,
+      containerName: 'web',
+      loadBalancerContainerName: 'web',
+      loadBalancerContainerPort: 80,
+      buildOutputFiles: [imageDefinitionsFile('edge')],
+      appSpecHooks: {},
+      capacityProviderStrategies: [],
+    };
+    // WHEN
+    const imageBuild = new ImageBuild(stack, 'ImageBuild', { repository: new ecr.Repository(stack, 'Repository'), environments: [environment] });
+    // THEN its data reaches the build
+    const template = Template.fromStack(stack).toJSON();
+    const project = template.Resources[stack.getLogicalId(imageBuild.project.node.defaultChild as CfnElement)];
+    const data = project.Properties.Environment.EnvironmentVariables.find((v: any) => v.Name === 'DEPLOY_ENVIRONMENT_EDGE');
+    expect(JSON.parse(show(data.Value))).toMatchObject({ name: 'edge', containerName: 'web', containerPort: 80, outputs: { imageDefinitions: 'imagedefinitions-edge.json' } });
   });
 });

@@ -1,6 +1,6 @@
 #!/bin/sh
 # --prepare <port> <path>: at image build, writes the page and remembers the port.
-# --serve [ignored...]:   at run time, serves /www on the remembered port.
+# --serve [ignored...]:   at run time, serves /www on the remembered port (idles without a port).
 set -eu
 root="${BOOTSTRAP_ROOT:-}"   # tests only: a directory standing in for /
 case "${1:-}" in
@@ -15,7 +15,11 @@ case "${1:-}" in
     echo "$port" > "$root/bootstrap-port"
     ;;
   --serve)
-    exec httpd -f -v -p "$(cat "$root/bootstrap-port")" -h "$root/www"
+    port="$(cat "$root/bootstrap-port")"
+    if [ -z "$port" ]; then
+      while true; do sleep 3600; done
+    fi
+    exec httpd -f -v -p "$port" -h "$root/www"
     ;;
   *)
     echo "usage: $0 --prepare <port> <path> | --serve" >&2

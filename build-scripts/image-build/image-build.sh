@@ -3,7 +3,8 @@
 #   bash image-build.sh pre_build|build|post_build
 # run from the source root by the project's buildspec (src/pipeline/image-build-spec.ts), which
 # fetches this folder (an S3 asset) first. The phases share state through a file next to this
-# script (IMAGE_TAG, IMAGE_DIGEST, ...), since each call is a process of its own.
+# script (IMAGE_TAG, IMAGE_DIGEST, ...) and work/images.json (every image's digest URI), since each
+# call is a process of its own.
 #
 # Inputs (environment variables; src/pipeline/build-contract.ts owns their names):
 #   REPOSITORY_URI, REPOSITORY_NAME    the ECR repository the image is pushed to
@@ -72,68 +73,91 @@ build() {
   # shellcheck source=/dev/null
   . "$STATE_FILE" || die "no state from pre_build in $STATE_FILE"
   cd "$CODEBUILD_SRC_DIR" || exit 1
-  local existing="$WORK_DIR/existing-image"
-  echo "Checking whether $REPOSITORY_URI:$IMAGE_TAG already exists"
-  if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" > "$existing.json" 2> "$existing.err"; then
-    # Reuse is safe only when the tag can be nobody else's: the repository denies pushes to every
-    # principal but this build's role (REUSE_EXISTING_IMAGE=true). Otherwise anyone allowed to push
-    # could have seeded the tag: build anyway, under a tag unique to this build.
-    if [ "$REUSE_EXISTING_IMAGE" = "true" ]; then
-      IMAGE_ALREADY_PUSHED=true
-      echo "Image $REPOSITORY_URI:$IMAGE_TAG already exists and only this build may push to the repository: reusing it, skipping docker build and push"
-    else
-      IMAGE_ALREADY_PUSHED=false
-      local suffix="-build-${CODEBUILD_BUILD_NUMBER:-$(date +%s)}"
-      IMAGE_TAG="${IMAGE_TAG:0:$((MAX_IMAGE_TAG_LENGTH - ${#suffix}))}$suffix"
-      echo "The tag exists, but pushes to this repository are not restricted to this build, so it may not be this build's image: not reusing it; building $REPOSITORY_URI:$IMAGE_TAG"
+  rm -f "$WORK_DIR/images.json"
+  # Image 0 is the application's, tagged with the commit; each additional container is built from
+  # the same commit into the same repository, tagged <commit>-<name>. All are pushed first, then
+  # each is gated on its scan, so the scans run side by side.
+  local base_tag="$IMAGE_TAG" index digests=()
+  for ((index = 0; index < IMAGE_COUNT; index++)); do
+    eval "$(python3 "$HELPER" image-settings "$index")" || exit 1
+    build_image "$base_tag"
+    python3 "$HELPER" record-image "$index" "$REPOSITORY_URI@$BUILT_DIGEST" || exit 1
+    digests+=("$BUILT_DIGEST")
+    if [ "$index" -eq 0 ]; then
+      IMAGE_TAG="$BUILT_TAG"
+      IMAGE_DIGEST="$BUILT_DIGEST"
+      save_state IMAGE_TAG IMAGE_DIGEST
     fi
-  elif grep -q ImageNotFoundException "$existing.err"; then
-    IMAGE_ALREADY_PUSHED=false
-    echo "Image $REPOSITORY_URI:$IMAGE_TAG does not exist yet: building it"
-  else
-    cat "$existing.err" >&2
-    die "could not check whether $REPOSITORY_URI:$IMAGE_TAG exists"
-  fi
-
-  if [ "$IMAGE_ALREADY_PUSHED" = "true" ]; then
-    echo "Skipping docker build and push (image reused)"
-  else
-    echo "Building $DOCKERFILE (context $BUILD_DIRECTORY) as $REPOSITORY_URI:$IMAGE_TAG"
-    docker build -f "$DOCKERFILE" -t "$REPOSITORY_URI:$IMAGE_TAG" ${BUILD_ARGS[@]+"${BUILD_ARGS[@]}"} "$BUILD_DIRECTORY" \
-      || die "docker build failed"
-    echo "Pushing $REPOSITORY_URI:$IMAGE_TAG"
-    docker push "$REPOSITORY_URI:$IMAGE_TAG" || die "docker push failed"
-  fi
-
-  echo "Resolving the digest of $REPOSITORY_URI:$IMAGE_TAG"
-  aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$IMAGE_TAG" > "$WORK_DIR/image.json" \
-    || die "describe-images failed for $REPOSITORY_NAME:$IMAGE_TAG"
-  IMAGE_DIGEST="$(python3 "$HELPER" image-digest "$WORK_DIR/image.json")" \
-    || die "no sha256 digest found for $REPOSITORY_NAME:$IMAGE_TAG"
-  echo "Image digest: $IMAGE_DIGEST"
-  save_state IMAGE_TAG IMAGE_DIGEST
+  done
 
   if [ "$SCAN_SEVERITY_THRESHOLD" = "NONE" ]; then
     echo "Image scan gate disabled (threshold NONE): not waiting for the ECR image scan"
   else
-    scan_gate
+    for digest in "${digests[@]}"; do scan_gate "$digest"; done
   fi
 }
 
+# Builds and pushes one image (IMAGE_NAME, DOCKERFILE, BUILD_DIRECTORY, BUILD_ARGS, TAG_SUFFIX from
+# image-settings) under <base tag><TAG_SUFFIX>, or reuses it; sets BUILT_TAG and BUILT_DIGEST.
+build_image() {
+  local base="$1" tag existing="$WORK_DIR/existing-image" reused
+  tag="${base:0:$((MAX_IMAGE_TAG_LENGTH - ${#TAG_SUFFIX}))}$TAG_SUFFIX"
+  echo "Checking whether $REPOSITORY_URI:$tag ($IMAGE_NAME) already exists"
+  if aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$tag" > "$existing.json" 2> "$existing.err"; then
+    # Reuse is safe only when the tag can be nobody else's: the repository denies pushes to every
+    # principal but this build's role (REUSE_EXISTING_IMAGE=true). Otherwise anyone allowed to push
+    # could have seeded the tag: build anyway, under a tag unique to this build.
+    if [ "$REUSE_EXISTING_IMAGE" = "true" ]; then
+      reused=true
+      echo "Image $REPOSITORY_URI:$tag already exists and only this build may push to the repository: reusing it, skipping docker build and push"
+    else
+      reused=false
+      local suffix="-build-${CODEBUILD_BUILD_NUMBER:-$(date +%s)}"
+      tag="${base:0:$((MAX_IMAGE_TAG_LENGTH - ${#suffix} - ${#TAG_SUFFIX}))}$suffix$TAG_SUFFIX"
+      echo "The tag exists, but pushes to this repository are not restricted to this build, so it may not be this build's image: not reusing it; building $REPOSITORY_URI:$tag"
+    fi
+  elif grep -q ImageNotFoundException "$existing.err"; then
+    reused=false
+    echo "Image $REPOSITORY_URI:$tag does not exist yet: building it"
+  else
+    cat "$existing.err" >&2
+    die "could not check whether $REPOSITORY_URI:$tag exists"
+  fi
+
+  if [ "$reused" = "true" ]; then
+    echo "Skipping docker build and push (image reused)"
+  else
+    echo "Building $DOCKERFILE (context $BUILD_DIRECTORY) as $REPOSITORY_URI:$tag"
+    docker build -f "$DOCKERFILE" -t "$REPOSITORY_URI:$tag" ${BUILD_ARGS[@]+"${BUILD_ARGS[@]}"} "$BUILD_DIRECTORY" \
+      || die "docker build of $IMAGE_NAME failed"
+    echo "Pushing $REPOSITORY_URI:$tag"
+    docker push "$REPOSITORY_URI:$tag" || die "docker push of $IMAGE_NAME failed"
+  fi
+
+  echo "Resolving the digest of $REPOSITORY_URI:$tag"
+  aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids imageTag="$tag" > "$WORK_DIR/image.json" \
+    || die "describe-images failed for $REPOSITORY_NAME:$tag"
+  BUILT_DIGEST="$(python3 "$HELPER" image-digest "$WORK_DIR/image.json")" \
+    || die "no sha256 digest found for $REPOSITORY_NAME:$tag"
+  BUILT_TAG="$tag"
+  echo "Image digest of $IMAGE_NAME: $BUILT_DIGEST"
+}
+
 scan_gate() {
+  local digest="$1"
   # Basic and enhanced (Amazon Inspector) scanning report different statuses: ask which one runs.
   aws ecr get-registry-scanning-configuration > "$WORK_DIR/scanning-configuration.json" \
     || die "get-registry-scanning-configuration failed"
   local scan_type
   scan_type="$(python3 "$HELPER" scan-type "$WORK_DIR/scanning-configuration.json")" || exit 1
-  echo "Image scan gate: $scan_type registry scanning; failing on findings at or above $SCAN_SEVERITY_THRESHOLD"
+  echo "Image scan gate ($REPOSITORY_URI@$digest): $scan_type registry scanning; failing on findings at or above $SCAN_SEVERITY_THRESHOLD"
   # Poll (instead of `aws ecr wait image-scan-complete`, which knows COMPLETE and FAILED only):
   # the helper exits 0 when the findings pass, 3 while the scan is pending, 1 otherwise.
   local findings="$WORK_DIR/scan-findings" started=$SECONDS waited last result
   while true; do
     waited=$((SECONDS - started)); last=false
     [ "$waited" -ge "${SCAN_WAIT_SECONDS:-900}" ] && last=true
-    if ! aws ecr describe-image-scan-findings --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$IMAGE_DIGEST" > "$findings.json" 2> "$findings.err"; then
+    if ! aws ecr describe-image-scan-findings --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$digest" > "$findings.json" 2> "$findings.err"; then
       grep -q ScanNotFoundException "$findings.err" \
         || { cat "$findings.err" >&2; die "describe-image-scan-findings failed"; }
       echo '{"imageScanStatus":{"status":"NOT_FOUND","description":"ScanNotFoundException"}}' > "$findings.json"
@@ -156,16 +180,26 @@ post_build() {
   echo "Writing deploy artifacts to $ARTIFACT_DIRECTORY/"
   mkdir -p "$ARTIFACT_DIRECTORY" || exit 1
   python3 "$HELPER" image-detail "$REPOSITORY_URI@$IMAGE_DIGEST" || exit 1
-  local name arn source
+  local name arn source kinds
+  # Per environment, only the files its deployment engine reads (taskdef and appspec for CodeDeploy,
+  # imagedefinitions for the standard ECS action).
   for name in $ENVIRONMENT_NAMES; do
-    # The exact revision CDK registered (the family alone would name the latest ACTIVE revision,
-    # which may be one the pipeline registered from an older build's content).
-    arn="$(python3 "$HELPER" task-definition-arn "$name")" || exit 1
-    source="$WORK_DIR/describe-task-definition-$name.json"
-    aws ecs describe-task-definition --task-definition "$arn" > "$source" \
-      || die "[$name] describe-task-definition $arn failed"
-    python3 "$HELPER" render-taskdef "$name" "$source" || exit 1
-    python3 "$HELPER" render-appspec "$name" || exit 1
+    kinds=" $(python3 "$HELPER" output-kinds "$name") " || exit 1
+    if [[ "$kinds" == *" taskDefinition "* ]]; then
+      # The exact revision CDK registered (the family alone would name the latest ACTIVE revision,
+      # which may be one the pipeline registered from an older build's content).
+      arn="$(python3 "$HELPER" task-definition-arn "$name")" || exit 1
+      source="$WORK_DIR/describe-task-definition-$name.json"
+      aws ecs describe-task-definition --task-definition "$arn" > "$source" \
+        || die "[$name] describe-task-definition $arn failed"
+      python3 "$HELPER" render-taskdef "$name" "$source" || exit 1
+    fi
+    if [[ "$kinds" == *" appSpec "* ]]; then
+      python3 "$HELPER" render-appspec "$name" || exit 1
+    fi
+    if [[ "$kinds" == *" imageDefinitions "* ]]; then
+      python3 "$HELPER" render-imagedefinitions "$name" || exit 1
+    fi
   done
   echo "Deploy artifacts for image $REPOSITORY_URI@$IMAGE_DIGEST:"
   ls -l "$ARTIFACT_DIRECTORY"

@@ -5,13 +5,24 @@ Every input is an environment variable the construct sets (src/pipeline/build-co
 names and the values shared with TypeScript), or a file named on the command line:
 
 - IMAGE_BUILD_SETTINGS   compact JSON: the build settings (dockerfile, buildDirectory, buildArgs,
-                         scanSeverityThreshold, imageTagLength) and the shared values (severities in
+                         scanSeverityThreshold, imageTagLength), the additional containers built from
+                         the same commit (additionalContainers: [{name, dockerfile, buildDirectory,
+                         buildArgs}], absent when there are none) and the shared values (severities in
                          ascending order, artifactDirectory, imageDetailFile, taskDefinitionFile and
                          appSpecFile with an {environment} placeholder, imagePlaceholder, bootstrap labels)
 - DEPLOY_ENVIRONMENTS    the names of the per-environment variables, in promotion order
-- each of those          compact JSON of one environment: name, taskDefinitionArn, containerName,
-                         containerPort, hooks ([[lifecycle event, Lambda ARN], ...] in lifecycle
-                         order) and capacityProviderStrategy ([{capacityProvider, base, weight}])
+- each of those          compact JSON of one environment: name, taskDefinitionArn (only when its
+                         task definition is rendered), containerName (the application's),
+                         containerPort and loadBalancerContainerName (of the container the load
+                         balancer targets; the name is absent when it is the application's), hooks ([[lifecycle event, Lambda ARN], ...] in
+                         lifecycle order), capacityProviderStrategy ([{capacityProvider, base, weight}])
+                         and outputs ({kind: file name} for kinds taskDefinition, appSpec and
+                         imageDefinitions: the files its deployment engine reads; absent means the
+                         CodeDeploy engine's taskDefinition and appSpec, named by the settings' patterns)
+
+Images: image 0 is the application's (Dockerfile of the settings, tagged with the commit), image i > 0
+the additional container additionalContainers[i - 1] (tagged <commit>-<name>), all pushed to the same
+repository. The build phase records each digest URI in work/images.json; post_build reads it.
 """
 import json
 import os
@@ -25,6 +36,8 @@ READ_ONLY_TASK_DEFINITION_FIELDS = [
 ]
 SETTINGS_VARIABLE = 'IMAGE_BUILD_SETTINGS'
 ENVIRONMENTS_VARIABLE = 'DEPLOY_ENVIRONMENTS'
+OUTPUT_KINDS = ('taskDefinition', 'appSpec', 'imageDefinitions')
+IMAGES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'work', 'images.json')
 
 
 def fail(message):
@@ -75,11 +88,41 @@ def environments():
     result = []
     for variable in names:
         environment = json_variable(variable)
-        missing = [key for key in ('name', 'taskDefinitionArn', 'containerName', 'containerPort') if not environment.get(key)]
+        outputs = environment.get('outputs')
+        if outputs is not None:
+            unknown = [kind for kind in outputs if kind not in OUTPUT_KINDS]
+            if not isinstance(outputs, dict) or not outputs or unknown:
+                fail('environment variable %s: outputs must map some of %s to file names; got %r'
+                     % (variable, ', '.join(OUTPUT_KINDS), outputs))
+        kinds = outputs.keys() if outputs is not None else ('taskDefinition', 'appSpec')
+        required = ['name', 'containerName']
+        if 'taskDefinition' in kinds:
+            required.append('taskDefinitionArn')
+        if 'appSpec' in kinds:
+            required.append('containerPort')
+        missing = [key for key in required if not environment.get(key)]
         if missing:
             fail('environment variable %s lacks %s' % (variable, ', '.join(missing)))
         result.append(environment)
     return result
+
+
+def outputs_of(config, target):
+    """{kind: file name} of the files to write for an environment (the CodeDeploy engine's by default)."""
+    outputs = target.get('outputs')
+    if outputs is None:
+        name = target['name']
+        outputs = {'taskDefinition': config['taskDefinitionFile'].replace('{environment}', name),
+                   'appSpec': config['appSpecFile'].replace('{environment}', name)}
+    return outputs
+
+
+def output_path(config, target, kind):
+    return os.path.join(config['artifactDirectory'], outputs_of(config, target)[kind])
+
+
+def additional_containers(config):
+    return config.get('additionalContainers') or []
 
 
 def environment(name):
@@ -87,10 +130,6 @@ def environment(name):
         if candidate['name'] == name:
             return candidate
     fail('no deploy environment named %r' % name)
-
-
-def artifact_path(config, pattern_key, name):
-    return os.path.join(config['artifactDirectory'], config[pattern_key].replace('{environment}', name))
 
 
 def shell_settings():
@@ -108,10 +147,59 @@ def shell_settings():
         'ARTIFACT_DIRECTORY': config['artifactDirectory'],
         'IMAGE_DETAIL_PATH': os.path.join(config['artifactDirectory'], config['imageDetailFile']),
         'ENVIRONMENT_NAMES': ' '.join(e['name'] for e in deploy),
+        'IMAGE_COUNT': str(1 + len(additional_containers(config))),
     }
     for key, value in assignments.items():
         print('%s=%s' % (key, shlex.quote(value)))
     print('BUILD_ARGS=(%s)' % ' '.join(shlex.quote(arg) for arg in build_args))
+
+
+def image_settings(index):
+    """Bash assignments of image `index`: 0 the application, i > 0 additionalContainers[i - 1]."""
+    config = settings()
+    index = int(index)
+    containers = additional_containers(config)
+    if index < 0 or index > len(containers):
+        fail('no image %d (the build has %d)' % (index, 1 + len(containers)))
+    image = config if index == 0 else containers[index - 1]
+    build_args = []
+    for key, value in (image.get('buildArgs') or {}).items():
+        build_args += ['--build-arg', '%s=%s' % (key, value)]
+    assignments = {
+        'IMAGE_NAME': 'the application' if index == 0 else 'container %s' % image['name'],
+        'DOCKERFILE': image['dockerfile'],
+        'BUILD_DIRECTORY': image['buildDirectory'],
+        # The application's tag is the commit's; an additional container's is <commit>-<name>.
+        'TAG_SUFFIX': '' if index == 0 else '-' + image['name'],
+    }
+    for key, value in assignments.items():
+        print('%s=%s' % (key, shlex.quote(value)))
+    print('BUILD_ARGS=(%s)' % ' '.join(shlex.quote(arg) for arg in build_args))
+
+
+def record_image(index, image_uri):
+    """Records the digest URI of image `index` in work/images.json for post_build."""
+    if not re.fullmatch(r'[^@\s]+@sha256:[0-9a-f]{64}', image_uri):
+        fail('refusing to record a non-digest image URI: %r' % image_uri)
+    images = {}
+    if os.path.exists(IMAGES_FILE):
+        images = load_json(IMAGES_FILE, 'the recorded images')
+    images[str(int(index))] = image_uri
+    os.makedirs(os.path.dirname(IMAGES_FILE), exist_ok=True)
+    with open(IMAGES_FILE, 'w') as handle:
+        json.dump(images, handle)
+
+
+def recorded_images(config):
+    """[(container name or None for the application, digest URI)] of every image the build phase recorded."""
+    images = load_json(IMAGES_FILE, 'the recorded images') if os.path.exists(IMAGES_FILE) else {}
+    result = []
+    for index, container in enumerate([None] + [c['name'] for c in additional_containers(config)]):
+        uri = images.get(str(index))
+        if not uri:
+            fail('the build phase recorded no digest for %s' % ('the application image' if container is None else 'container %s' % container))
+        result.append((container, uri))
+    return result
 
 
 def image_digest(path):
@@ -216,13 +304,33 @@ def task_definition_arn(name):
     print(environment(name)['taskDefinitionArn'])
 
 
+def restore_bootstrapped_command(config, container):
+    """A container defined without an image in CDK boots a placeholder command; its real command (if
+    any) travels in a Docker label and is restored here (src/private/bootstrap.ts writes the labels)."""
+    labels = container.get('dockerLabels') or {}
+    if labels.get(config['bootstrapLabel']) != 'true':
+        return
+    command = json.loads(labels.get(config['bootstrapCommandLabel'], 'null'))
+    if command is None:
+        container.pop('command', None)
+    else:
+        container['command'] = command
+    labels.pop(config['bootstrapLabel'], None)
+    labels.pop(config['bootstrapCommandLabel'], None)
+    if labels:
+        container['dockerLabels'] = labels
+    else:
+        container.pop('dockerLabels', None)
+    print('Restored the real command of %s (the CDK revision boots a placeholder)' % container.get('name'))
+
+
 def render_taskdef(name, source):
     config = settings()
     target = environment(name)
     expected_arn = target['taskDefinitionArn']
     container_name = target['containerName']
     placeholder = config['imagePlaceholder']
-    output = artifact_path(config, 'taskDefinitionFile', name)
+    output = output_path(config, target, 'taskDefinition')
     task_definition = load_json(source, 'the describe-task-definition output').get('taskDefinition')
     if not isinstance(task_definition, dict):
         fail('no taskDefinition in %s' % source)
@@ -234,29 +342,25 @@ def render_taskdef(name, source):
     for field in READ_ONLY_TASK_DEFINITION_FIELDS:
         task_definition.pop(field, None)
     containers = task_definition.get('containerDefinitions') or []
-    matches = [c for c in containers if c.get('name') == container_name]
-    if not matches:
-        names = ', '.join(str(c.get('name')) for c in containers) or 'none'
-        fail('task definition family %s has no container named %r (containers: %s)'
-             % (task_definition.get('family'), container_name, names))
-    app = matches[0]
+
+    def container(wanted):
+        matches = [c for c in containers if c.get('name') == wanted]
+        if not matches:
+            names = ', '.join(str(c.get('name')) for c in containers) or 'none'
+            fail('task definition family %s has no container named %r (containers: %s)'
+                 % (task_definition.get('family'), wanted, names))
+        return matches[0]
+    # The application's image is the placeholder the CodeDeploy action fills from imageDetail.json;
+    # the additional containers' images are their digests, written as they are (like the X-Ray
+    # sidecar's image, the action registers them unchanged).
+    app = container(container_name)
     app['image'] = placeholder
-    # A container defined without an image in CDK boots a placeholder command; its real command (if
-    # any) travels in a Docker label and is restored here (src/private/bootstrap.ts writes the labels).
-    labels = app.get('dockerLabels') or {}
-    if labels.get(config['bootstrapLabel']) == 'true':
-        command = json.loads(labels.get(config['bootstrapCommandLabel'], 'null'))
-        if command is None:
-            app.pop('command', None)
-        else:
-            app['command'] = command
-        labels.pop(config['bootstrapLabel'], None)
-        labels.pop(config['bootstrapCommandLabel'], None)
-        if labels:
-            app['dockerLabels'] = labels
-        else:
-            app.pop('dockerLabels', None)
-        print('Restored the real command of %s (the CDK revision boots a placeholder)' % container_name)
+    restore_bootstrapped_command(config, app)
+    images = recorded_images(config)[1:] if additional_containers(config) else []
+    for extra, uri in images:
+        built = container(extra)
+        built['image'] = uri
+        restore_bootstrapped_command(config, built)
     with open(output, 'w') as handle:
         json.dump(task_definition, handle, indent=2)
         handle.write('\n')
@@ -268,10 +372,12 @@ def render_appspec(name):
     """The AppSpec of the ECS blue/green deployment, as compact JSON (a valid YAML document)."""
     config = settings()
     target = environment(name)
-    output = artifact_path(config, 'appSpecFile', name)
+    output = output_path(config, target, 'appSpec')
     properties = {
         'TaskDefinition': '<TASK_DEFINITION>',
-        'LoadBalancerInfo': {'ContainerName': target['containerName'], 'ContainerPort': int(target['containerPort'])},
+        # The container the load balancer targets (the application's unless another is named).
+        'LoadBalancerInfo': {'ContainerName': target.get('loadBalancerContainerName') or target['containerName'],
+                             'ContainerPort': int(target['containerPort'])},
     }
     strategy = target.get('capacityProviderStrategy') or []
     if strategy:
@@ -289,6 +395,25 @@ def render_appspec(name):
     with open(output, 'w') as handle:
         handle.write(json.dumps(appspec, separators=(',', ':')) + '\n')
     print('Wrote %s' % output)
+
+
+def render_imagedefinitions(name):
+    """imagedefinitions.json of CodePipeline's standard ECS deploy action: one entry per built container
+    (https://docs.aws.amazon.com/codepipeline/latest/userguide/file-reference.html)."""
+    config = settings()
+    target = environment(name)
+    output = output_path(config, target, 'imageDefinitions')
+    definitions = [{'name': target['containerName'] if container is None else container, 'imageUri': uri}
+                   for container, uri in recorded_images(config)]
+    with open(output, 'w') as handle:
+        json.dump(definitions, handle, indent=2)
+        handle.write('\n')
+    print('Wrote %s (%s)' % (output, ', '.join('%s -> %s' % (d['name'], d['imageUri']) for d in definitions)))
+
+
+def output_kinds(name):
+    """The kinds of file the environment's engine deploys from, space separated."""
+    print(' '.join(kind for kind in OUTPUT_KINDS if kind in outputs_of(settings(), environment(name))))
 
 
 def image_detail(image_uri):
@@ -311,6 +436,10 @@ COMMANDS = {
     'render-taskdef': (render_taskdef, 2),
     'render-appspec': (render_appspec, 1),
     'image-detail': (image_detail, 1),
+    'image-settings': (image_settings, 1),
+    'record-image': (record_image, 2),
+    'render-imagedefinitions': (render_imagedefinitions, 1),
+    'output-kinds': (output_kinds, 1),
 }
 
 if __name__ == '__main__':

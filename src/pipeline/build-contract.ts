@@ -31,7 +31,7 @@ export const ENVIRONMENTS_VARIABLE = 'DEPLOY_ENVIRONMENTS';
 
 /**
  * Name of the variable that carries one environment's data (compact JSON: name, task definition ARN,
- * container, port, hooks, capacity provider strategy), e.g. `DEPLOY_ENVIRONMENT_STAGING_EU` for
+ * container, port, hooks, capacity provider strategy, the files to write), e.g. `DEPLOY_ENVIRONMENT_STAGING_EU` for
  * `staging-eu`. Environment names are unique ignoring case and cannot contain underscores, so the
  * names never collide.
  */
@@ -68,10 +68,33 @@ export function imageDefinitionsFile(environmentName: string): string {
   return IMAGE_DEFINITIONS_FILE.replace(ENVIRONMENT_PLACEHOLDER, environmentName);
 }
 
+/** The kinds of per-environment file the build can write; an engine asks for some of them. */
+export type BuildOutputKind = 'taskDefinition' | 'appSpec' | 'imageDefinitions';
+/** Each kind's file name in the build output. */
+export const BUILD_OUTPUT_FILES: { [K in BuildOutputKind]: (environmentName: string) => string } = {
+  taskDefinition: taskDefinitionFile,
+  appSpec: appSpecFile,
+  imageDefinitions: imageDefinitionsFile,
+};
+/**
+ * What the scripts write for an environment whose data names no `outputs`: the CodeDeploy engine's
+ * files (so the CodeDeploy environments' variables stay as they were before engines could choose).
+ */
+export const DEFAULT_BUILD_OUTPUTS: BuildOutputKind[] = ['taskDefinition', 'appSpec'];
+
 /** Scan severities, lowest first (ECR's names; the scan gate ranks unknown ones as the lowest). */
 export const SCAN_SEVERITIES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 /** The threshold that turns the scan gate off. */
 export const NO_SCAN_GATE = 'NONE';
+
+/** One more image built from the same commit (an additional container), as the settings carry it. */
+export interface AdditionalImageSettings {
+  /** Container name; the image's tag is `<commit>-<name>`. */
+  readonly name: string;
+  readonly dockerfile: string;
+  readonly buildDirectory: string;
+  readonly buildArgs: { [key: string]: string };
+}
 
 /** The contents of {@link SETTINGS_VARIABLE}. */
 export interface BuildSettings {
@@ -90,6 +113,8 @@ export interface BuildSettings {
   readonly imagePlaceholder: string;
   readonly bootstrapLabel: string;
   readonly bootstrapCommandLabel: string;
+  /** Images of the additional containers, in order (absent when there are none). */
+  readonly additionalContainers?: AdditionalImageSettings[];
 }
 
 /** The shared values of {@link BuildSettings} (everything but the user's build settings). */

@@ -3,7 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
+import { BuiltContainerOptions } from '../service/container-options';
 
 /** Lowest severity of image-scan findings that fails the build. */
 export enum ScanSeverity {
@@ -19,6 +19,29 @@ export enum ScanSeverity {
   INFORMATIONAL = 'INFORMATIONAL',
   /** No scan gate: do not wait for the scan. */
   NONE = 'NONE',
+}
+
+/**
+ * An environment as the image build sees it: what it needs to write that environment's deploy
+ * files. `BlueGreenFargateService` is one.
+ */
+export interface IImageBuildEnvironment {
+  /** Name of the environment (the deploy files' names carry it). */
+  readonly environmentName: string;
+  /** The task definition CDK registers; the build renders `taskdef-<env>.json` from its exact revision. */
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** Name of the application container (the `<IMAGE1_NAME>` placeholder's container). */
+  readonly containerName: string;
+  /** Name of the container the load balancer targets (the AppSpec's `ContainerName`). */
+  readonly loadBalancerContainerName: string;
+  /** Port of the container the load balancer targets (the AppSpec's `ContainerPort`). */
+  readonly loadBalancerContainerPort: number;
+  /** Files the environment's deployment engine deploys from; the build writes exactly these. */
+  readonly buildOutputFiles: string[];
+  /** The AppSpec `Hooks` section: lifecycle event -> function ARN. */
+  readonly appSpecHooks: { [lifecycleEvent: string]: string };
+  /** The service's capacity provider strategy (repeated in the AppSpec). */
+  readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
 }
 
 /** How the image is built: the same settings on `EcsCiCdPipelineProps`. */
@@ -90,8 +113,24 @@ export interface ImageBuildProps extends ImageBuildOptions {
    */
   readonly restrictRepositoryPushes?: boolean;
 
-  /** The environments the build renders `taskdef-<name>.json` and `appspec-<name>.yaml` for, in order. */
-  readonly environments: BlueGreenFargateService[];
+  /**
+   * The environments the build writes deploy files for, in order: per environment exactly the
+   * files its `blueGreen` engine deploys from (`taskdef-<name>.json` and `appspec-<name>.yaml` for
+   * CodeDeploy, `imagedefinitions-<name>.json` for CodePipeline's standard ECS action).
+   * `BlueGreenFargateService`s, for example.
+   */
+  readonly environments: IImageBuildEnvironment[];
+
+  /**
+   * More images built from the same commit, one per additional container of the environments'
+   * task definitions (pass the environments' `additionalContainers`). Each is pushed to
+   * `repository` under the tag `<commit>-<name>`, gated on the same scan, and deployed by digest
+   * with the application's image: `taskdef-<env>.json` names each one's digest,
+   * `imagedefinitions-<env>.json` lists one entry per container; `imageDetail.json` stays the
+   * application's.
+   * @default - the application image only
+   */
+  readonly additionalContainers?: BuiltContainerOptions[];
 
   /**
    * CPU architecture of the image: picks the CodeBuild image (x86_64 or arm64).

@@ -3,19 +3,32 @@
  *
  * Internal module: not exported from the package entry point.
  */
-import { NO_SCAN_GATE, SCAN_SEVERITIES } from './build-contract';
+import { BUILD_OUTPUT_FILES, BuildOutputKind, NO_SCAN_GATE, SCAN_SEVERITIES } from './build-contract';
 import { LIFECYCLE_EVENTS } from '../blue-green/codedeploy/lifecycle-events';
 
 /** One deployment target whose task definition / AppSpec is rendered by the build. */
 export interface BuildSpecEnvironment {
   /** Environment name, e.g. 'dev'. Must match /^[A-Za-z][A-Za-z0-9-]*$/. */
   readonly name: string;
-  /** ARN (with its revision) of the task definition CDK registered; a token is fine. */
-  readonly taskDefinitionArn: string;
+  /**
+   * ARN (with its revision) of the task definition CDK registered; a token is fine. Needed only
+   * when `outputs` include `taskDefinition` (the build then reads it with DescribeTaskDefinition).
+   */
+  readonly taskDefinitionArn?: string;
   /** Name of the application container, e.g. 'app'. */
   readonly containerName: string;
-  /** Port of the application container registered with the load balancer. */
+  /** Port of the container registered with the load balancer (the AppSpec's). */
   readonly containerPort: number;
+  /**
+   * Name of the container registered with the load balancer (the AppSpec's `ContainerName`).
+   * @default containerName
+   */
+  readonly loadBalancerContainerName?: string;
+  /**
+   * The files the build writes for this environment (what its deployment engine reads).
+   * @default ['taskDefinition', 'appSpec']
+   */
+  readonly outputs?: BuildOutputKind[];
   /** CodeDeploy lifecycle hooks: lifecycle event name -> Lambda function ARN (or token). */
   readonly hooks?: { [lifecycleEvent: string]: string };
   /**
@@ -23,6 +36,18 @@ export interface BuildSpecEnvironment {
    * when the AppSpec omits it (aws/containers-roadmap#1752), so it is repeated in the AppSpec.
    */
   readonly capacityProviderStrategy?: Array<{ readonly capacityProvider: string; readonly base?: number; readonly weight?: number }>;
+}
+
+/** One more image built from the same commit. */
+export interface AdditionalImageOptions {
+  /** Name of its container (in every environment's task definition). */
+  readonly name: string;
+  /** Path of its Dockerfile, relative to the source root. */
+  readonly dockerfile: string;
+  /** Its Docker build context, relative to the source root. */
+  readonly buildDirectory: string;
+  /** Its Docker build arguments. */
+  readonly buildArgs?: { [key: string]: string };
 }
 
 export interface ImageBuildSpecOptions {
@@ -36,6 +61,11 @@ export interface ImageBuildSpecOptions {
   readonly scanSeverityThreshold: string;
   /** Environments to render deploy artifacts for, in promotion order. */
   readonly environments: BuildSpecEnvironment[];
+  /**
+   * More images built from the same commit, one per additional container (tagged `<commit>-<name>`).
+   * @default - none
+   */
+  readonly additionalContainers?: AdditionalImageOptions[];
   /**
    * Longest image tag cut from SOURCE_REVISION. The full commit id (40 or 64 characters) or S3
    * ETag fits: a shortened id can collide with another commit's.
@@ -86,6 +116,14 @@ export function validateImageBuildSpecOptions(options: ImageBuildSpecOptions): v
       throw new Error(`duplicate environment name '${env.name}'`);
     }
     seen.add(env.name.toLowerCase());
+    const outputs = env.outputs ?? ['taskDefinition', 'appSpec'];
+    const unknown = outputs.filter(kind => !(kind in BUILD_OUTPUT_FILES));
+    if (outputs.length === 0 || unknown.length > 0 || new Set(outputs).size !== outputs.length) {
+      throw new Error(`[${env.name}] outputs must list distinct kinds among ${Object.keys(BUILD_OUTPUT_FILES).join(', ')}; got ${JSON.stringify(outputs)}`);
+    }
+    if (outputs.includes('taskDefinition') && !env.taskDefinitionArn) {
+      throw new Error(`[${env.name}] taskDefinitionArn is needed to render the task definition`);
+    }
     if (!env.containerName) {
       throw new Error(`[${env.name}] containerName must not be empty`);
     }
@@ -100,5 +138,12 @@ export function validateImageBuildSpecOptions(options: ImageBuildSpecOptions): v
         throw new Error(`[${env.name}] lifecycle hook '${event}' has no target`);
       }
     }
+  }
+  const images = new Set<string>();
+  for (const image of options.additionalContainers ?? []) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(image.name) || images.has(image.name)) {
+      throw new Error(`additional container name '${image.name}' must be unique and match /^[A-Za-z][A-Za-z0-9_-]{0,63}$/`);
+    }
+    images.add(image.name);
   }
 }

@@ -8,7 +8,8 @@
  * Internal module: not exported from the package entry point.
  */
 import {
-  BuildSettings, DEPLOY_ARTIFACT_DIRECTORY, deployEnvironmentVariable, ENVIRONMENTS_VARIABLE, IMAGE_BUILD_SCRIPT,
+  BUILD_OUTPUT_FILES, BuildSettings, DEFAULT_BUILD_OUTPUTS, DEPLOY_ARTIFACT_DIRECTORY, deployEnvironmentVariable, ENVIRONMENTS_VARIABLE,
+  IMAGE_BUILD_SCRIPT,
   REPOSITORY_NAME_VARIABLE, REPOSITORY_URI_VARIABLE, REUSE_EXISTING_IMAGE_VARIABLE,
   SCRIPTS_URL_VARIABLE, SETTINGS_VARIABLE, SHARED_SETTINGS,
 } from './build-contract';
@@ -17,7 +18,7 @@ import {
 } from './image-build-spec-options';
 
 export { DEPLOY_ARTIFACT_DIRECTORY } from './build-contract';
-export type { BuildSpecEnvironment, ImageBuildInputs, ImageBuildSpecOptions } from './image-build-spec-options';
+export type { AdditionalImageOptions, BuildSpecEnvironment, ImageBuildInputs, ImageBuildSpecOptions } from './image-build-spec-options';
 
 /**
  * The buildspec object to pass to `codebuild.BuildSpec.fromObject(...)`: the same text for every
@@ -49,13 +50,23 @@ export function renderImageBuildSpec(): { [key: string]: any } {
   };
 }
 
-/** The data of one environment, as its variable carries it (compact JSON). */
+/**
+ * The data of one environment, as its variable carries it (compact JSON). An environment that
+ * deploys from the CodeDeploy engine's files (task definition and AppSpec) carries no `outputs`:
+ * the scripts' default, which keeps such environments' variables as they were.
+ */
 export function deployEnvironmentData(env: BuildSpecEnvironment): { [key: string]: unknown } {
+  const outputs = env.outputs ?? DEFAULT_BUILD_OUTPUTS;
+  const isDefault = outputs.length === DEFAULT_BUILD_OUTPUTS.length && DEFAULT_BUILD_OUTPUTS.every(kind => outputs.includes(kind));
   return {
     name: env.name,
-    taskDefinitionArn: env.taskDefinitionArn,
+    // Only an environment whose task definition is rendered needs it (and DescribeTaskDefinition).
+    ...(outputs.includes('taskDefinition') ? { taskDefinitionArn: env.taskDefinitionArn } : {}),
     containerName: env.containerName,
     containerPort: env.containerPort,
+    // The AppSpec's ContainerName when the load balancer targets another container than the application's.
+    ...(env.loadBalancerContainerName !== undefined && env.loadBalancerContainerName !== env.containerName
+      ? { loadBalancerContainerName: env.loadBalancerContainerName } : {}),
     // In lifecycle order: the scripts write them as given.
     hooks: HOOK_EVENTS.filter(event => env.hooks?.[event] !== undefined).map(event => [event, env.hooks![event]]),
     capacityProviderStrategy: (env.capacityProviderStrategy ?? []).map(s => ({
@@ -63,6 +74,7 @@ export function deployEnvironmentData(env: BuildSpecEnvironment): { [key: string
       base: s.base ?? 0,
       weight: s.weight ?? 0,
     })),
+    ...(isDefault ? {} : { outputs: Object.fromEntries(outputs.map(kind => [kind, BUILD_OUTPUT_FILES[kind](env.name)])) }),
   };
 }
 
@@ -75,6 +87,15 @@ export function buildSettings(options: ImageBuildSpecOptions): BuildSettings {
     scanSeverityThreshold: options.scanSeverityThreshold,
     imageTagLength: options.imageTagLength ?? MAX_IMAGE_TAG_LENGTH,
     ...SHARED_SETTINGS,
+    // Absent without additional containers, so a one-image build's settings stay as they were.
+    ...((options.additionalContainers ?? []).length > 0 ? {
+      additionalContainers: options.additionalContainers!.map(image => ({
+        name: image.name,
+        dockerfile: image.dockerfile,
+        buildDirectory: image.buildDirectory,
+        buildArgs: image.buildArgs ?? {},
+      })),
+    } : {}),
   };
 }
 

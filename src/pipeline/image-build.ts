@@ -6,11 +6,12 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { appSpecFile, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_DETAIL_FILE, imageDefinitionsFile, taskDefinitionFile } from './build-contract';
-import { validateImageBuildOptions } from './build-options';
+import { BUILD_OUTPUT_FILES, BuildOutputKind, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_DETAIL_FILE } from './build-contract';
+import { builtContainerDockerfile, validateBuiltContainerBuilds, validateImageBuildOptions } from './build-options';
 import { ImageBuildProps, ScanSeverity } from './image-build-props';
 import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS, escapeRegex, flattenCfnReference } from '../private/nag';
+import { BuiltContainerOptions } from '../service/container-options';
 
 /**
  * The CodeBuild project that builds the image once and prepares every environment's deployment.
@@ -54,7 +55,10 @@ export class ImageBuild extends Construct {
     if (props.environments.length === 0) {
       throw new Error('environments (0) must list at least one BlueGreenFargateService');
     }
-    checkBuildOutputFiles(props.environments);
+    validateBuiltContainerBuilds(props.additionalContainers);
+    const outputs = buildOutputKinds(props.environments);
+    const additionalContainers = props.additionalContainers ?? [];
+    checkAdditionalContainers(props.environments, additionalContainers);
     const restrictPushes = props.restrictRepositoryPushes ?? false;
     if (restrictPushes && !(props.repository instanceof ecr.Repository && Stack.of(props.repository) === Stack.of(this))) {
       throw new Error(`restrictRepositoryPushes (true) needs a repository created in this stack (ecr.Repository), whose policy the stack manages; got ${props.repository.node.path}`);
@@ -75,14 +79,22 @@ export class ImageBuild extends Construct {
       buildDirectory,
       buildArgs: props.buildArgs,
       scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
-      environments: props.environments.map(env => ({
+      environments: props.environments.map((env, i) => ({
         name: env.environmentName,
         // Ref of AWS::ECS::TaskDefinition is the ARN with the revision CloudFormation registered.
         taskDefinitionArn: env.taskDefinition.taskDefinitionArn,
         containerName: env.containerName,
-        containerPort: env.containerPort,
+        containerPort: env.loadBalancerContainerPort,
+        loadBalancerContainerName: env.loadBalancerContainerName,
         hooks: env.appSpecHooks,
         capacityProviderStrategy: env.capacityProviderStrategies,
+        outputs: outputs[i],
+      })),
+      additionalContainers: additionalContainers.map(c => ({
+        name: c.name,
+        dockerfile: builtContainerDockerfile(c),
+        buildDirectory: c.buildDirectory,
+        buildArgs: c.buildArgs,
       })),
     }, (value) => Stack.of(this).toJsonString(value));
     checkEnvironmentVariableSizes(variables, (value) => Stack.of(this).resolve(value));
@@ -131,14 +143,17 @@ export class ImageBuild extends Construct {
     // Least privilege: push/pull and read scan results on this one repository only.
     props.repository.grantPullPush(this.project);
     props.repository.grant(this.project, 'ecr:DescribeImages', 'ecr:DescribeImageScanFindings');
-    // ecs:DescribeTaskDefinition lists no resource type in the Service Authorization Reference
-    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html;
-    // resource-level permissions for task definitions are still a request: aws/containers-roadmap#929):
-    // '*' is the only valid resource, even though the build names exact revisions.
-    this.project.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['ecs:DescribeTaskDefinition'],
-      resources: ['*'],
-    }));
+    if (outputs.some(kinds => kinds.includes('taskDefinition'))) {
+      // Only an environment whose engine deploys from a rendered task definition makes the build
+      // read it. ecs:DescribeTaskDefinition lists no resource type in the Service Authorization Reference
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html;
+      // resource-level permissions for task definitions are still a request: aws/containers-roadmap#929):
+      // '*' is the only valid resource, even though the build names exact revisions.
+      this.project.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['ecs:DescribeTaskDefinition'],
+        resources: ['*'],
+      }));
+    }
     if ((props.scanSeverityThreshold ?? ScanSeverity.CRITICAL) !== ScanSeverity.NONE) {
       // The scan gate asks whether the registry uses basic or enhanced scanning. A registry-level
       // action: no resource type in the Service Authorization Reference
@@ -207,17 +222,35 @@ function checkInlineBuildSpecSize(buildSpec: object, what: string, remedy: strin
 
 /**
  * Every environment's engine deploys from files in the build output; the build writes
- * `imageDetail.json` and, per environment, the task definition and AppSpec. An engine that needs
- * another file would get a deploy action pointing at nothing: fail at synth instead.
+ * `imageDetail.json` and, per environment, exactly the files its engine asks for among the task
+ * definition, the AppSpec and the image definitions. An engine that needs another file would get a
+ * deploy action pointing at nothing: fail at synth instead. Returns each environment's kinds.
  */
-function checkBuildOutputFiles(environments: ImageBuildProps['environments']): void {
-  environments.forEach((env, i) => {
+function buildOutputKinds(environments: ImageBuildProps['environments']): BuildOutputKind[][] {
+  return environments.map((env, i) => {
     const name = env.environmentName;
-    const written = [IMAGE_DETAIL_FILE, taskDefinitionFile(name), appSpecFile(name), imageDefinitionsFile(name)];
-    const missing = env.buildOutputFiles.filter(file => !written.includes(file));
+    const kinds = Object.keys(BUILD_OUTPUT_FILES) as BuildOutputKind[];
+    const writable = [IMAGE_DETAIL_FILE, ...kinds.map(kind => BUILD_OUTPUT_FILES[kind](name))];
+    const missing = env.buildOutputFiles.filter(file => !writable.includes(file));
     if (missing.length > 0) {
-      throw new Error(`environments[${i}] ('${env.environmentName}'): its blueGreen engine deploys from ${JSON.stringify(missing)}, `
-        + `which the image build does not write; it writes ${JSON.stringify(written)}`);
+      throw new Error(`environments[${i}] ('${name}'): its blueGreen engine deploys from ${JSON.stringify(missing)}, `
+        + `which the image build does not write; it can write ${JSON.stringify(writable)}`);
     }
+    const requested = kinds.filter(kind => env.buildOutputFiles.includes(BUILD_OUTPUT_FILES[kind](name)));
+    if (requested.length === 0) {
+      throw new Error(`environments[${i}] ('${name}'): its blueGreen engine deploys from ${JSON.stringify(env.buildOutputFiles)}, `
+        + `none of the per-environment files the image build writes (${JSON.stringify(writable.slice(1))})`);
+    }
+    return requested;
   });
+}
+
+/** Every environment's task definition must have each additional container the build builds. */
+function checkAdditionalContainers(environments: ImageBuildProps['environments'], containers: BuiltContainerOptions[]): void {
+  containers.forEach((c, j) => environments.forEach((env, i) => {
+    if (!env.taskDefinition.findContainer(c.name)) {
+      throw new Error(`additionalContainers[${j}].name ('${c.name}'): environments[${i}] ('${env.environmentName}') has no container of that name; `
+        + 'give the environments the same additionalContainers as the image build');
+    }
+  }));
 }

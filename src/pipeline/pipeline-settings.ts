@@ -107,6 +107,8 @@ const CONTAINER_OPTION_KEYS: { [K in keyof Required<ContainerOptions>]: true } =
   containerHealthCheck: true,
   xray: true,
   xrayDaemonImage: true,
+  additionalContainers: true,
+  loadBalancerContainerName: true,
   logRetention: true,
   logEncryptionKey: true,
   logRemovalPolicy: true,

@@ -1,3 +1,5 @@
+import * as path from 'path';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 
 /** Docker label that marks a container running the bootstrap command instead of its real one. */
@@ -29,4 +31,35 @@ export function bootstrapContainer(port: number, path: string, command?: string[
       ...(command ? { [BOOTSTRAP_COMMAND_LABEL]: JSON.stringify(command) } : {}),
     },
   };
+}
+
+/**
+ * The bootstrap settings of a container without a port (e.g. a sidecar the load balancer never
+ * reaches): the same busybox image, idle until the pipeline's first deployment replaces it.
+ */
+export function idleBootstrapContainer(command?: string[]): BootstrapContainer {
+  return {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+    command: ['sh', '-c', 'while true; do sleep 3600; done'],
+    dockerLabels: {
+      [BOOTSTRAP_LABEL]: 'true',
+      ...(command ? { [BOOTSTRAP_COMMAND_LABEL]: JSON.stringify(command) } : {}),
+    },
+  };
+}
+
+/** Folder of the command-less bootstrap image in the package (shipped in the npm tarball, not compiled). */
+const BOOTSTRAP_IMAGE_FOLDER = path.join(__dirname, '..', '..', 'build-scripts', 'bootstrap-image');
+
+/**
+ * The bootstrap image of engines whose deployments replace only images (ECS-native): built by
+ * `cdk deploy` from this package's `build-scripts/bootstrap-image/`, it answers 200 on `path` at
+ * `port` (idles without a port) and ignores the task definition's command, so the container can
+ * carry its real command from the start.
+ */
+export function commandlessBootstrapImage(port: number | undefined, healthCheckPath: string, cpuArchitecture?: ecs.CpuArchitecture): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(BOOTSTRAP_IMAGE_FOLDER, {
+    buildArgs: { PORT: port === undefined ? '' : `${port}`, HEALTH_CHECK_PATH: healthCheckPath },
+    platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+  });
 }

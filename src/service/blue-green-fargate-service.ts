@@ -29,6 +29,7 @@ import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/e
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
+import type { IImageBuildEnvironment } from '../pipeline/image-build-props';
 import { admitsAnyAddress } from '../private/validation';
 
 /**
@@ -49,7 +50,7 @@ import { admitsAnyAddress } from '../private/validation';
  *   healthCheckPath: '/',
  * });
  */
-export class BlueGreenFargateService extends Construct implements IDashboardedService, IDeployTarget {
+export class BlueGreenFargateService extends Construct implements IDashboardedService, IDeployTarget, IImageBuildEnvironment {
   /** The VPC of the service. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster (created or passed in). */
@@ -105,6 +106,12 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
   public readonly containerName: string;
   /** Port of the application container. */
   public readonly containerPort: number;
+  /** Name of the container the load balancer targets (`loadBalancerContainerName`; the application container by default). */
+  public readonly loadBalancerContainerName: string;
+  /** Port of the container the load balancer targets. */
+  public readonly loadBalancerContainerPort: number;
+  /** The `additionalContainers`, in order (their images come with the pipeline's deployments). */
+  public readonly additionalContainers: ecs.ContainerDefinition[];
   /** The capacity provider strategy of the service (repeated in every deployment's AppSpec). */
   public readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   /** Whether this environment is treated as production. */
@@ -117,6 +124,8 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     const s = resolveServiceSettings(props, '');
     this.containerName = s.containerName;
     this.containerPort = s.containerPort;
+    this.loadBalancerContainerName = s.loadBalancerContainerName;
+    this.loadBalancerContainerPort = s.loadBalancerContainerPort;
     this.production = s.production;
     this.environmentName = props.environmentName ?? id;
     this.blueGreen = props.blueGreen ?? BlueGreenDeployment.codeDeploy();
@@ -155,6 +164,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.logGroup = task.logGroup;
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
+    this.additionalContainers = task.additionalContainers;
 
     // ---- service ----------------------------------------------------------------------------------
     this.service = createFargateService(this, {
@@ -163,11 +173,11 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       taskDefinition: this.taskDefinition,
       environmentName: this.environmentName,
       blueGreen: serviceConfig,
-      container: this.container,
       capacityProviderStrategies: this.capacityProviderStrategies,
       blueTargetGroup: this.blueTargetGroup,
       loadBalancerSecurityGroup: albSecurityGroup,
-      containerPort: s.containerPort,
+      containerPort: s.loadBalancerContainerPort,
+      loadBalancerContainerName: s.loadBalancerContainerName === s.containerName ? undefined : s.loadBalancerContainerName,
     });
 
     // ---- autoscaling ------------------------------------------------------------------------------

@@ -4,6 +4,85 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 
 /**
+ * One more container of the task whose image the pipeline builds from the same commit as the
+ * application's (e.g. an nginx reverse proxy in front of the app), pushes to the same repository
+ * (tag `<commit>-<name>`), gates on the same scan and deploys by digest with the application's.
+ */
+export interface BuiltContainerOptions {
+  /**
+   * Name of the container in the task definition: 1-64 letters, digits, hyphens or underscores,
+   * starting with a letter; unique, and neither the application container's name nor
+   * 'xray-daemon'. Its image tag is `<commit>-<name>`.
+   */
+  readonly name: string;
+
+  /** Docker build context of the image, relative to the repository root (e.g. 'proxy'). */
+  readonly buildDirectory: string;
+
+  /**
+   * Path of the image's Dockerfile, relative to the repository root.
+   * @default - `Dockerfile` in `buildDirectory`
+   */
+  readonly dockerfile?: string;
+
+  /**
+   * `--build-arg` values for the image's `docker build`.
+   * @default - none
+   */
+  readonly buildArgs?: { [key: string]: string };
+
+  /**
+   * Port the container listens on (TCP). Needed when the load balancer targets this container
+   * (`loadBalancerContainerName`); must differ from the other containers' ports (they share the
+   * task's network namespace).
+   * @default - no port mapping
+   */
+  readonly containerPort?: number;
+
+  /**
+   * CPU units reserved for the container (at most the task's `cpu`).
+   * @default - none reserved: the container shares the task's CPU
+   */
+  readonly cpu?: number;
+
+  /**
+   * Hard memory limit of the container in MiB (at most the task's `memoryLimitMiB`).
+   * @default - no limit of its own: the task's memory
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Plain environment variables of the container.
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected into the container (the task execution role is granted read access).
+   * @default - no secrets
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Command of the container.
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * Whether the task stops when this container stops.
+   * @default true
+   */
+  readonly essential?: boolean;
+
+  /**
+   * Container-level health check.
+   * @default - none
+   */
+  readonly containerHealthCheck?: ecs.HealthCheck;
+}
+
+/**
  * The application container and its task: the same in every environment of a pipeline.
  */
 export interface ContainerOptions {
@@ -81,6 +160,23 @@ export interface ContainerOptions {
    * @default ecs.ContainerImage.fromRegistry('public.ecr.aws/xray/aws-xray-daemon:3.6.6')
    */
   readonly xrayDaemonImage?: ecs.ContainerImage;
+
+  /**
+   * More containers of the task, each with an image the pipeline builds from the same commit as
+   * the application's and deploys by digest with it (e.g. a reverse proxy sidecar). They log to
+   * the task's log group under their own stream prefix (their name) and run the bootstrap image
+   * until the pipeline's first deployment.
+   * @default - none: the application container (and the X-Ray sidecar) only
+   */
+  readonly additionalContainers?: BuiltContainerOptions[];
+
+  /**
+   * Name of the container the load balancer sends traffic to (at its `containerPort`): the
+   * application container or one of `additionalContainers` with a `containerPort`. The health
+   * check (`healthCheckPath`) and the deployments' AppSpec follow it.
+   * @default - the application container (`containerName`)
+   */
+  readonly loadBalancerContainerName?: string;
 
   /**
    * How long container logs are kept.

@@ -14,12 +14,16 @@ export interface FargateServiceProps {
   readonly environmentName: string;
   /** The engine's service settings (deployment controller, strategy, alternate target). */
   readonly blueGreen: BlueGreenServiceConfig;
-  /** The container the load balancer targets. */
-  readonly container: ecs.ContainerDefinition;
   readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
   readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  /** Port of the container the load balancer targets. */
   readonly containerPort: number;
+  /**
+   * Name of the container the load balancer targets.
+   * @default - the task definition's default container (the first essential one: the application's)
+   */
+  readonly loadBalancerContainerName?: string;
 }
 
 /**
@@ -70,13 +74,19 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     Aspects.of(props.cluster).add(new DependOnCapacityProviderAssociations(service.node.defaultChild as ecs.CfnService));
   }
   if (props.blueGreen.alternateTarget) {
+    // ECS-native blue/green: the target carries the alternate target group and the listener rules.
     service.loadBalancerTarget({
-      containerName: props.container.containerName,
+      containerName: props.loadBalancerContainerName ?? props.taskDefinition.defaultContainer!.containerName,
       containerPort: props.containerPort,
       alternateTarget: props.blueGreen.alternateTarget,
     }).attachToApplicationTargetGroup(props.blueTargetGroup);
-  } else {
+  } else if (props.loadBalancerContainerName === undefined) {
     service.attachToApplicationTargetGroup(props.blueTargetGroup);
+  } else {
+    // attachToApplicationTargetGroup targets the task definition's default container (aws-ecs
+    // base-service.js: defaultLoadBalancerTarget); another container is named explicitly.
+    service.loadBalancerTarget({ containerName: props.loadBalancerContainerName, containerPort: props.containerPort })
+      .attachToApplicationTargetGroup(props.blueTargetGroup);
   }
   // The green task set registers in the other target group: the same tasks' port must be open.
   serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');

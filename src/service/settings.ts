@@ -1,5 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { resolveAdditionalContainers } from './additional-containers';
 import { ContainerOptions } from './container-options';
 import { DeploymentEnvironmentOptions } from './options';
 import { validateSmokeTestOptions } from '../blue-green/smoke-test-settings';
@@ -37,6 +38,10 @@ export interface ServiceSettingsInput extends ContainerOptions, DeploymentEnviro
 export interface ResolvedServiceSettings {
   readonly containerName: string;
   readonly containerPort: number;
+  /** The container the load balancer targets (the application's unless `loadBalancerContainerName` names another). */
+  readonly loadBalancerContainerName: string;
+  /** Its port. */
+  readonly loadBalancerContainerPort: number;
   readonly healthCheckPath: string;
   readonly cpu: number;
   readonly memoryLimitMiB: number;
@@ -87,6 +92,9 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   const cpu = props.cpu ?? 256;
   const memoryLimitMiB = props.memoryLimitMiB ?? 512;
   validateFargateSize(prefix, cpu, memoryLimitMiB);
+  const containers = resolveAdditionalContainers(prefix, props, {
+    containerName, containerPort, cpu, memoryLimitMiB, xrayPort: xray ? XRAY_DAEMON_PORT : undefined,
+  });
 
   validateInteger(p('desiredCount'), props.desiredCount, 1, 5000);
   validateInteger(p('minCapacity'), props.minCapacity, 0, 5000);
@@ -173,6 +181,7 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   return {
     containerName,
     containerPort,
+    ...containers,
     healthCheckPath,
     cpu,
     memoryLimitMiB,

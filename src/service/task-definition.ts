@@ -1,13 +1,12 @@
-import * as path from 'path';
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { addAdditionalContainers } from './additional-containers';
 import { BlueGreenFargateServiceProps } from './service-props';
 import { ResolvedServiceSettings, XRAY_DAEMON_PORT } from './settings';
 import { addXrayDaemon } from './xray';
-import { bootstrapContainer } from '../private/bootstrap';
+import { bootstrapContainer, commandlessBootstrapImage } from '../private/bootstrap';
 import { acknowledgeWildcards } from '../private/nag';
 
 /** The task definition, its application container and log group, and the X-Ray sidecar. */
@@ -15,6 +14,8 @@ export interface ServiceTask {
   readonly logGroup: logs.ILogGroup;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
+  /** The `additionalContainers`, in order. */
+  readonly additionalContainers: ecs.ContainerDefinition[];
   /** The containers that start with a bootstrap image: the pipeline delivers their images. */
   readonly deliveredContainers: ecs.ContainerDefinition[];
 }
@@ -22,11 +23,12 @@ export interface ServiceTask {
 /**
  * Creates, in `scope` (the service: same ids, same logical IDs), the log group, the Fargate task
  * definition with the application container (the bootstrap image unless `image` is given) and,
- * unless `xray` is false, the X-Ray daemon sidecar.
+ * unless `xray` is false, the X-Ray daemon sidecar, then the `additionalContainers` (bootstrap images
+ * too: the pipeline's deployments bring their images).
  *
  * `deploysImagesOnly` (the engine's deployments keep the task definition and replace images): the
  * bootstrap is an image that needs no command (built from this package's
- * `build-scripts/bootstrap-image/` by `cdk deploy`), and the container carries its real command
+ * `build-scripts/bootstrap-image/` by `cdk deploy`), and each container carries its real command
  * from the start, because every deployed revision inherits it.
  */
 export function createServiceTask(scope: Construct, props: BlueGreenFargateServiceProps, s: ResolvedServiceSettings,
@@ -45,7 +47,7 @@ export function createServiceTask(scope: Construct, props: BlueGreenFargateServi
     },
   });
   const bootstrap = props.image || deploysImagesOnly ? undefined : bootstrapContainer(s.containerPort, s.healthCheckPath, props.command);
-  const image = props.image ?? bootstrap?.image ?? commandlessBootstrapImage(s, props.cpuArchitecture);
+  const image = props.image ?? bootstrap?.image ?? commandlessBootstrapImage(s.containerPort, s.healthCheckPath, props.cpuArchitecture);
   const container = taskDefinition.addContainer(s.containerName, {
     containerName: s.containerName,
     image,
@@ -64,21 +66,13 @@ export function createServiceTask(scope: Construct, props: BlueGreenFargateServi
   if (s.xray) {
     addXrayDaemon(taskDefinition, logGroup, props.xrayDaemonImage);
   }
+  const additionalContainers = addAdditionalContainers(taskDefinition, logGroup, props.additionalContainers ?? [],
+    s.loadBalancerContainerName, s.healthCheckPath, deploysImagesOnly ? props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64 : undefined);
   // Whoever grants this environment's image pulls (`repository.grantPull(service.imagePuller)`, as the
   // pipeline does) gives the execution role ecr:GetAuthorizationToken, which has no resource-level
   // permissions. Acknowledged here, once, so every way of granting the pull passes cdk-nag.
   acknowledgeWildcards(taskDefinition.obtainExecutionRole(),
     'ecr:GetAuthorizationToken supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
-  return { logGroup, taskDefinition, container, deliveredContainers: props.image ? [] : [container] };
-}
-
-/** Folder of the command-less bootstrap image in the package (shipped in the npm tarball, not compiled). */
-const BOOTSTRAP_IMAGE_FOLDER = path.join(__dirname, '..', '..', 'build-scripts', 'bootstrap-image');
-
-/** The command-less bootstrap image, answering on the container port and health check path. */
-function commandlessBootstrapImage(s: ResolvedServiceSettings, cpuArchitecture?: ecs.CpuArchitecture): ecs.ContainerImage {
-  return ecs.ContainerImage.fromAsset(BOOTSTRAP_IMAGE_FOLDER, {
-    buildArgs: { PORT: `${s.containerPort}`, HEALTH_CHECK_PATH: s.healthCheckPath },
-    platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
-  });
+  const delivered = props.image ? additionalContainers : [container, ...additionalContainers];
+  return { logGroup, taskDefinition, container, additionalContainers, deliveredContainers: delivered };
 }

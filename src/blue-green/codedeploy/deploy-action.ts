@@ -21,6 +21,11 @@ export function codeDeployEcsDeployAction(scope: Construct, environmentName: str
     deploymentGroup,
     appSpecTemplateFile: options.buildOutput.atPath(appSpecFile(environmentName)),
     taskDefinitionTemplateFile: options.buildOutput.atPath(taskDefinitionFile(environmentName)),
+    // One image input only, whatever the number of containers: each input is an artifact with an
+    // imageDetail.json of its own (CodeDeployEcsContainerImageInput in aws-cdk-lib), so the action's
+    // four inputs would cap a task at four built images and need an artifact per image. The build
+    // writes the additional containers' digests into taskdef-<env>.json itself, like the X-Ray
+    // sidecar's image, and the action registers them unchanged: no placeholder, no limit of four.
     containerImageInputs: [{ input: options.buildOutput, taskDefinitionPlaceholder: IMAGE_PLACEHOLDER_NAME }],
   });
 }
