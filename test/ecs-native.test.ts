@@ -267,3 +267,28 @@ describe('drift guard', () => {
     expect(loadBalancers(after)).toBe(loadBalancers(before));
   });
 });
+
+describe('ECS-native with additional containers', () => {
+  test('GIVEN a proxy built from the same commit as the load-balanced container THEN it starts command-less, its image comes from the record, the build writes both into imagedefinitions, and ECS targets it', () => {
+    const stack = new Stack(new App(), 'Proxy', { env: ENV });
+    new EcsCiCdPipeline(stack, 'Shop', {
+      source: source(),
+      blueGreen: BlueGreenDeployment.ecsNative(),
+      command: ['gunicorn', 'app:app'],
+      additionalContainers: [{ name: 'proxy', buildDirectory: 'proxy', containerPort: 80, command: ['nginx', '-g', 'daemon off;'] }],
+      loadBalancerContainerName: 'proxy',
+      environments: [{ name: 'dev' }],
+    });
+    const template = Template.fromStack(stack);
+    const containers = only(template, 'AWS::ECS::TaskDefinition').ContainerDefinitions;
+    const proxy = containers.find((c: any) => c.Name === 'proxy');
+    expect(proxy.Image).toEqual({ 'Fn::GetAtt': [expect.stringMatching('ShopEnvdevImageRecord'), 'Image.proxy'] });
+    expect(proxy.Command).toEqual(['nginx', '-g', 'daemon off;']);
+    expect(proxy.DockerLabels).toBeUndefined();
+    expect(containers.find((c: any) => c.Name === 'app').Command).toEqual(['gunicorn', 'app:app']);
+    expect(JSON.stringify(only(template, 'Custom::EcsImageRecord').Defaults)).toMatch(/app.*proxy/);
+    expect(only(template, 'AWS::ECS::Service').LoadBalancers[0]).toMatchObject({ ContainerName: 'proxy', ContainerPort: 80 });
+    const settings = JSON.stringify(only(template, 'AWS::CodeBuild::Project').Environment.EnvironmentVariables);
+    expect(settings).toContain('imagedefinitions-dev.json');
+  });
+});
