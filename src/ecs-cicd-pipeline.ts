@@ -11,6 +11,7 @@ import { IDeployTarget } from './blue-green/deploy-target';
 import { SOURCE_REVISION_VARIABLE } from './pipeline/build-contract';
 import { ImageBuild } from './pipeline/image-build';
 import { createIntegrationTests } from './pipeline/integration-tests';
+import { notifyManualReroute } from './pipeline/manual-reroute';
 import { createTopic, notificationTarget } from './pipeline/notifications';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline/pipeline-props';
 import { buildOptions, containerOptions, isProduction, requiresApproval, validatePipelineProps } from './pipeline/pipeline-settings';
@@ -184,6 +185,11 @@ export class EcsCiCdPipeline extends Construct {
         pipelineRole: this.pipeline.role,
         artifactBucket: this.artifactBucket,
       }));
+      if (env.manualRerouteTimeout) {
+        const service = this.environments[i];
+        notifyManualReroute(this, this.approvalTopic ?? this.notificationTopic,
+          { environmentName: env.name, deploymentTarget: service.deploymentTarget, testUrl: service.testUrl, timeout: env.manualRerouteTimeout });
+      }
       const tests = this.integrationTests[env.name];
       if (tests) {
         stageActions.push(new actions.CodeBuildAction({

@@ -36,6 +36,12 @@ export interface BlueGreenBindOptions {
   readonly trafficShifting: TrafficShifting;
   /** How long the old version is kept after the shift. */
   readonly terminationWaitTime: Duration;
+  /**
+   * How long the green version waits on the test listener for a person to move production
+   * traffic; the deployment rolls back when nobody does.
+   * @default - no manual reroute
+   */
+  readonly manualRerouteTimeout?: Duration;
 }
 
 /** What the pipeline gives an engine to deploy one environment. */

@@ -191,6 +191,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       hooks: this.hooks,
       trafficShifting: props.trafficShifting ?? TrafficShifting.allAtOnce(),
       terminationWaitTime: s.terminationWaitTime,
+      manualRerouteTimeout: props.manualRerouteTimeout,
     });
 
     // ---- dashboard and outputs --------------------------------------------------------------------
