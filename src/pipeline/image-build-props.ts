@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { BlueGreenFargateService } from '../service/blue-green-fargate-service';
 
@@ -89,6 +90,13 @@ export interface ImageBuildProps extends ImageBuildOptions {
    * @default false
    */
   readonly restrictRepositoryPushes?: boolean;
+
+  /**
+   * Roles that may push (tag) images in `repository` despite `restrictRepositoryPushes`, e.g. the
+   * pipeline's step that tags the images production runs. Only with `restrictRepositoryPushes`.
+   * @default - only the build's role
+   */
+  readonly additionalPushers?: iam.IRole[];
 
   /** The environments the build renders `taskdef-<name>.json` and `appspec-<name>.yaml` for, in order. */
   readonly environments: BlueGreenFargateService[];

@@ -99,6 +99,15 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
   readonly imageRetentionCount?: number;
 
   /**
+   * How many images deployed to each production environment the created repository keeps, besides
+   * `imageRetentionCount`: after each successful production deployment the pipeline tags the
+   * digest `deployed-<environment>_<execution id>`, and the last this many such images are never
+   * expired by the count rule, however many builds follow.
+   * @default 10
+   */
+  readonly productionImageRetentionCount?: number;
+
+  /**
    * What happens to the created repository, the artifact bucket and the pipeline's KMS key when
    * they leave the stack. `DESTROY` also empties the repository; empty the versioned artifact
    * bucket yourself before deleting the stack.
