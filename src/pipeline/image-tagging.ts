@@ -59,7 +59,9 @@ export interface ProductionImageTaggingProps {
  * `deployed-<environment>_<execution id>` with `ecr:PutImage` and the image's own manifest. Its
  * role may call `ecr:BatchGetImage` and `ecr:PutImage` on the repository and nothing else of ECR;
  * the repository policy that denies pushes to everyone but the image build must list its role as
- * an exception (`ImageBuildProps.additionalPushers`).
+ * an exception (`ImageBuildProps.additionalPushers`). Without the layer-upload actions it can only
+ * name manifests whose layers the build already pushed, so the guarantee that every image in the
+ * repository is the build's own stands.
  *
  * Why a step of its own after `Deploy`, and only for production: the tag must name what production
  * runs, which is known only once the deployment succeeded (a rolled-back deployment leaves the
