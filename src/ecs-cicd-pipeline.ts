@@ -106,8 +106,9 @@ export class EcsCiCdPipeline extends Construct {
     targets.forEach(target => this.repository.grantPull(target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------
-    const tagging = createProductionImageTagging(this,
-      { repository: this.repository, repositoryCreated: !props.repository, productionEnvironments: productionNames, encryptionKey: this.encryptionKey });
+    const tagging = createProductionImageTagging(this, {
+      repository: this.repository, repositoryCreated: !props.repository, productionEnvironments: productionNames, encryptionKey: this.encryptionKey,
+    });
     this.imageTagging = tagging?.project;
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {
       ...buildOptions(props),

@@ -6,8 +6,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { EcsCiCdPipeline, EcsCiCdPipelineProps, PipelineSource } from '../src';
-import { IMAGE_TAG_SCRIPT, IMAGE_TAG_SCRIPTS_FOLDER, renderImageTagBuildSpec } from '../src/pipeline/image-tagging';
 import { nagFindings } from './support/nag';
+import { IMAGE_TAG_SCRIPT, IMAGE_TAG_SCRIPTS_FOLDER, renderImageTagBuildSpec } from '../src/pipeline/image-tagging';
 
 // ---------------------------------------------------------------------------
 // Harness
