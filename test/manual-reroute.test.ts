@@ -120,13 +120,13 @@ describe('manualRerouteTimeout must fit the 5 days of the CodeDeploy deploy acti
 // ---------------------------------------------------------------------------
 
 describe('the pipeline tells the approvers where to reroute', () => {
-  it('sends the READY event of that deployment group to the approval topic, with the deployment\'s console link', () => {
+  it('sends the START and READY events of that deployment group to the approval topic, with the deployment\'s console link', () => {
     // GIVEN prod waits 4 hours for its reroute
     const { stack, pipeline: built } = pipeline(DEV_STAGING_PROD({ manualRerouteTimeout: Duration.hours(4) }));
     const template = Template.fromStack(stack);
     const prod = built.environments[2];
 
-    // THEN one rule, for prod's deployment group, in the READY state
+    // THEN one rule, for prod's deployment group, when it starts and when it waits
     template.resourceCountIs('AWS::Events::Rule', 1);
     const input = new Capture();
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -134,7 +134,7 @@ describe('the pipeline tells the approvers where to reroute', () => {
         'source': ['aws.codedeploy'],
         'detail-type': ['CodeDeploy Deployment State-change Notification'],
         'detail': {
-          state: ['READY'],
+          state: ['START', 'READY'],
           application: [stack.resolve(prod.application.applicationName)],
           deploymentGroup: [stack.resolve(prod.deploymentGroup.deploymentGroupName)],
         },
@@ -142,14 +142,18 @@ describe('the pipeline tells the approvers where to reroute', () => {
       Targets: [Match.objectLike({
         Arn: stack.resolve(built.approvalTopic!.topicArn),
         RoleArn: Match.anyValue(),
-        InputTransformer: { InputPathsMap: { 'detail-deploymentId': '$.detail.deploymentId', 'region': '$.region' }, InputTemplate: input },
+        InputTransformer: {
+          InputPathsMap: { 'detail-deploymentId': '$.detail.deploymentId', 'region': '$.region', 'detail-state': '$.detail.state' },
+          InputTemplate: input,
+        },
       })],
     });
     // AND the message links to the waiting deployment and says what happens without a reroute
     const text = JSON.stringify(input.asObject());
     expect(text).toContain('https://<region>.console.aws.amazon.com/codesuite/codedeploy/deployments/<detail-deploymentId>?region=<region>');
     expect(text).toContain('aws deploy continue-deployment --deployment-id <detail-deploymentId> --deployment-wait-type READY_WAIT');
-    expect(text).toContain('Without a reroute within 4 hours');
+    expect(text).toContain('Deployment <detail-deploymentId> of prod: <detail-state>.');
+    expect(text).toContain('Without a reroute within 4 hours of READY');
   });
 
   it('uses the notification topic when no environment has an approval', () => {
