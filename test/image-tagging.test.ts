@@ -243,6 +243,19 @@ describe('tag-image.sh against moto', () => {
     moto?.kill();
   });
 
+  it('the buildspec\'s first command writes the package\'s script byte for byte', () => {
+    // GIVEN the command, writing into this test's directory instead of /tmp
+    const command: string = renderImageTagBuildSpec().phases.build.commands[0];
+    const target = path.join(work, 'written');
+    fs.mkdirSync(target);
+    // WHEN bash runs it, as CodeBuild does
+    const result = spawnSync('bash', ['-c', command.replace('/tmp/', `${target}/`)], { encoding: 'utf8' });
+    // THEN the file is the script
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(path.join(target, IMAGE_TAG_SCRIPT), 'utf-8'))
+      .toEqual(fs.readFileSync(path.join(__dirname, '..', ...IMAGE_TAG_SCRIPTS_FOLDER, IMAGE_TAG_SCRIPT), 'utf-8'));
+  });
+
   it('adds the tag to the deployed digest only, and a second run changes nothing', () => {
     // GIVEN an immutable repository with two builds
     aws('ecr', 'create-repository', '--repository-name', 'shop', '--image-tag-mutability', 'IMMUTABLE');
