@@ -10,7 +10,9 @@ import { Construct } from 'constructs';
 import { IDeployTarget } from './blue-green/deploy-target';
 import { SOURCE_REVISION_VARIABLE } from './pipeline/build-contract';
 import { ImageBuild } from './pipeline/image-build';
+import { createProductionImageTagging } from './pipeline/image-tagging';
 import { createIntegrationTests } from './pipeline/integration-tests';
+import { notifyManualReroute } from './pipeline/manual-reroute';
 import { createTopic, notificationTarget } from './pipeline/notifications';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline/pipeline-props';
 import { buildOptions, containerOptions, isProduction, requiresApproval, validatePipelineProps } from './pipeline/pipeline-settings';
@@ -58,6 +60,11 @@ export class EcsCiCdPipeline extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** Integration-test projects by environment name (environments in the same VPC share one). */
   public readonly integrationTests: { [environment: string]: codebuild.IProject };
+  /**
+   * The project that tags the image digest each production environment runs after its deployment.
+   * @default - undefined without a production environment or with an existing `repository`
+   */
+  public readonly imageTagging?: codebuild.IProject;
 
   constructor(scope: Construct, id: string, props: EcsCiCdPipelineProps) {
     super(scope, id);
@@ -70,7 +77,8 @@ export class EcsCiCdPipeline extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
-    this.repository = props.repository ?? createRepository(this, props, removalPolicy);
+    const productionNames = envs.filter((_, i) => isProduction(envs, i)).map(env => env.name);
+    this.repository = props.repository ?? createRepository(this, props, removalPolicy, productionNames);
     if (props.vpc && props.natGateways !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because vpc is given`);
     }
@@ -98,11 +106,16 @@ export class EcsCiCdPipeline extends Construct {
     targets.forEach(target => this.repository.grantPull(target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------
+    const tagging = createProductionImageTagging(this, {
+      repository: this.repository, repositoryCreated: !props.repository, productionEnvironments: productionNames, encryptionKey: this.encryptionKey,
+    });
+    this.imageTagging = tagging?.project;
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {
       ...buildOptions(props),
       repository: this.repository,
       // Only the repository this construct creates gets the policy that lets the build role alone push.
       restrictRepositoryPushes: !props.repository,
+      additionalPushers: tagging ? [tagging.role] : undefined,
       environments: this.environments,
       additionalContainers: props.additionalContainers,
       cpuArchitecture: props.cpuArchitecture,
@@ -185,6 +198,13 @@ export class EcsCiCdPipeline extends Construct {
         pipelineRole: this.pipeline.role,
         artifactBucket: this.artifactBucket,
       }));
+      if (env.manualRerouteTimeout) {
+        const service = this.environments[i];
+        notifyManualReroute(this, this.approvalTopic ?? this.notificationTopic,
+          { environmentName: env.name, deploymentTarget: service.deploymentTarget, testUrl: service.testUrl, timeout: env.manualRerouteTimeout });
+      }
+      // After the deployment, alongside the tests: production runs this digest whatever they say.
+      if (tagging && isProduction(envs, i)) { stageActions.push(tagging.action(env.name, buildOutput, 3)); }
       const tests = this.integrationTests[env.name];
       if (tests) {
         stageActions.push(new actions.CodeBuildAction({

@@ -159,7 +159,8 @@ describe('EcsCiCdPipeline with the default environments', () => {
       // THEN Deploy-prod = [Approve, Deploy], notifying the approval topic
       expect(pipeline.approvalTopic).toBeDefined();
       const prod = stageNamed(template, 'Deploy-prod');
-      expect(prod.Actions.map((a: any) => [a.Name, a.RunOrder])).toEqual([['Approve', 1], ['Deploy', 2]]);
+      // (then the image production now runs is tagged, test/image-tagging.test.ts)
+      expect(prod.Actions.map((a: any) => [a.Name, a.RunOrder])).toEqual([['Approve', 1], ['Deploy', 2], ['TagDeployedImage', 3]]);
       expect(prod.Actions[0]).toEqual(expect.objectContaining({
         ActionTypeId: { Category: 'Approval', Owner: 'AWS', Provider: 'Manual', Version: '1' },
         Configuration: expect.objectContaining({
@@ -344,7 +345,8 @@ describe('EcsCiCdPipeline with the default environments', () => {
       const text = new Capture();
       template.hasResourceProperties('AWS::ECR::Repository', { LifecyclePolicy: { LifecyclePolicyText: text } });
       const rules = JSON.parse(text.asString()).rules;
-      expect(rules).toHaveLength(2);
+      // (and the images deployed to prod: test/image-tagging.test.ts)
+      expect(rules).toHaveLength(3);
       expect(rules).toContainEqual(expect.objectContaining({
         selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countNumber: 14, countUnit: 'days' },
         action: { type: 'expire' },
@@ -441,7 +443,8 @@ describe('EcsCiCdPipeline with the default environments', () => {
 
     it('creates no integration-test project or action without integrationTestCommands', () => {
       // THEN (on the synthesis of beforeAll)
-      template.resourceCountIs('AWS::CodeBuild::Project', 1);
+      // the image build and the tagging of production's images
+      template.resourceCountIs('AWS::CodeBuild::Project', 2);
       expect(pipeline.integrationTests).toEqual({});
       expect(allActions(template).filter(a => a.action.Name === 'IntegrationTests')).toEqual([]);
     });
@@ -631,7 +634,8 @@ describe('EcsCiCdPipeline with a custom environment list', () => {
 
     it('exist only for staging: one project in a VPC besides the image build', () => {
       // THEN (on the synthesis of beforeAll)
-      template.resourceCountIs('AWS::CodeBuild::Project', 2);
+      // (plus the tagging of production's images)
+      template.resourceCountIs('AWS::CodeBuild::Project', 3);
       const inVpc = Object.values<any>(template.findResources('AWS::CodeBuild::Project')).filter(p => p.Properties.VpcConfig);
       expect(inVpc).toHaveLength(1);
     });
@@ -889,6 +893,10 @@ const EXPECTED_WILDCARDS: [string, string, string][] = [
   ['ImageBuildUnitTestsRoleDefaultPolicy', CODEBUILD_REPORTS, `${ARN_PREFIX}:codebuild:${REGION_ACCOUNT}:report-group/\${ImageBuildUnitTests}-*`],
   ['ImageBuildUnitTestsRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${ImageBuildUnitTests}:*`],
   ['ImageBuildUnitTestsRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
+  // The tagging of production's images: its own logs and reports, the build output (test/image-tagging.test.ts).
+  ['ImageTaggingProjectRoleDefaultPolicy', CODEBUILD_REPORTS, `${ARN_PREFIX}:codebuild:${REGION_ACCOUNT}:report-group/\${ImageTaggingProject}-*`],
+  ['ImageTaggingProjectRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${ImageTaggingProject}:*`],
+  ['ImageTaggingProjectRoleDefaultPolicy', S3_OBJECT_READ, '<ArtifactBucket.Arn>/*'],
   // Log streams of the image build's own log group (aws-cdk-lib grant).
   ['ImageBuildProjectRoleDefaultPolicy', CODEBUILD_LOGS, `${ARN_PREFIX}:logs:${REGION_ACCOUNT}:log-group:/aws/codebuild/\${ImageBuildProject}:*`],
   // Reads the source artifact and writes the deploy artifact: objects of the pipeline's own bucket.
@@ -1058,7 +1066,8 @@ describe('settings reach the environments and the build', () => {
   });
 
   it('the build gets the build settings', () => {
-    const project = Object.values<any>(s.template.findResources('AWS::CodeBuild::Project'))[0];
+    const project = Object.values<any>(s.template.findResources('AWS::CodeBuild::Project'))
+      .find(p => p.Properties.Environment.EnvironmentVariables?.some((v: any) => v.Name === 'IMAGE_BUILD_SETTINGS'));
     expect(project.Properties.TimeoutInMinutes).toBe(20);
     // the settings travel in the IMAGE_BUILD_SETTINGS variable (JSON; the buildspec is the same for every pipeline)
     const settings = project.Properties.Environment.EnvironmentVariables.find((v: any) => v.Name === 'IMAGE_BUILD_SETTINGS');
@@ -1325,7 +1334,12 @@ describe('only the image build may push to the repository it creates', () => {
           Effect: 'Deny',
           Principal: { AWS: '*' },
           Action: ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
-          Condition: { ArnNotEquals: { 'aws:PrincipalArn': [s.stack.resolve(s.pipeline.imageBuild.project.role!.roleArn)] } },
+          // (and the step that tags the images production runs: test/image-tagging.test.ts)
+          Condition: {
+            ArnNotEquals: {
+              'aws:PrincipalArn': [s.stack.resolve(s.pipeline.imageBuild.project.role!.roleArn), s.stack.resolve(s.pipeline.imageTagging!.role!.roleArn)],
+            },
+          },
         }],
       },
     });

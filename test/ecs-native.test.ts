@@ -288,7 +288,15 @@ describe('ECS-native with additional containers', () => {
     expect(containers.find((c: any) => c.Name === 'app').Command).toEqual(['gunicorn', 'app:app']);
     expect(JSON.stringify(only(template, 'Custom::EcsImageRecord').Defaults)).toMatch(/app.*proxy/);
     expect(only(template, 'AWS::ECS::Service').LoadBalancers[0]).toMatchObject({ ContainerName: 'proxy', ContainerPort: 80 });
-    const settings = JSON.stringify(only(template, 'AWS::CodeBuild::Project').Environment.EnvironmentVariables);
+    const build = Object.values<any>(template.findResources('AWS::CodeBuild::Project')).find(p => p.Properties.Environment.PrivilegedMode);
+    const settings = JSON.stringify(build.Properties.Environment.EnvironmentVariables);
     expect(settings).toContain('imagedefinitions-dev.json');
+  });
+});
+
+describe('ECS-native and manual reroute', () => {
+  test('GIVEN manualRerouteTimeout with ecsNative() THEN synth fails naming the prop and the engine that supports it', () => {
+    expect(() => serviceStack({ manualRerouteTimeout: Duration.hours(1) }))
+      .toThrow(/environment 'Api': manualRerouteTimeout \(1 hour\) needs BlueGreenDeployment.codeDeploy\(\)/);
   });
 });

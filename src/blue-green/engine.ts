@@ -107,6 +107,12 @@ export interface BlueGreenBindOptions {
    * @default - none
    */
   readonly deliveredContainers?: ecs.ContainerDefinition[];
+  /**
+   * How long the green version waits on the test listener for a person to move production
+   * traffic; the deployment rolls back when nobody does.
+   * @default - no manual reroute
+   */
+  readonly manualRerouteTimeout?: Duration;
 }
 
 /** What the pipeline gives an engine to deploy one environment. */

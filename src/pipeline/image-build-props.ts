@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { BuiltContainerOptions } from '../service/container-options';
 
@@ -131,6 +132,13 @@ export interface ImageBuildProps extends ImageBuildOptions {
    * @default - the application image only
    */
   readonly additionalContainers?: BuiltContainerOptions[];
+
+  /**
+   * Roles that may push (tag) images in `repository` despite `restrictRepositoryPushes`, e.g. the
+   * pipeline's step that tags the images production runs. Only with `restrictRepositoryPushes`.
+   * @default - only the build's role
+   */
+  readonly additionalPushers?: iam.IRole[];
 
   /**
    * CPU architecture of the image: picks the CodeBuild image (x86_64 or arm64).

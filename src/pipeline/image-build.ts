@@ -176,7 +176,7 @@ export class ImageBuild extends Construct {
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: [...PUSH_ACTIONS],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [this.project.role!.roleArn] } },
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [this.project.role!.roleArn, ...(props.additionalPushers ?? []).map(role => role.roleArn)] } },
       }));
     } else {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:repositoryPushesUnrestricted',

@@ -75,7 +75,8 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
   /**
    * ECR repository to push to.
    * @default - a new repository: scan on push, immutable tags, untagged images expire after 14
-   * days, the last `imageRetentionCount` images are kept, retained when the stack is deleted
+   * days, the last `productionImageRetentionCount` images deployed to each production environment
+   * and the last `imageRetentionCount` images are kept, retained when the stack is deleted
    */
   readonly repository?: ecr.IRepository;
 
@@ -92,11 +93,20 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
   readonly repositoryEncryptionKey?: kms.IKey;
 
   /**
-   * How many images the created repository keeps. Make it larger than the number of builds that
-   * can run between two production deployments, or production's image may expire.
+   * How many images the created repository keeps, whatever their tags (the images deployed to
+   * production are also kept by `productionImageRetentionCount`, and count here too).
    * @default 30
    */
   readonly imageRetentionCount?: number;
+
+  /**
+   * How many images deployed to each production environment the created repository keeps, besides
+   * `imageRetentionCount`: after each successful production deployment the pipeline tags the
+   * digest `deployed-<environment>_<execution id>`, and the last this many such images are never
+   * expired by the count rule, however many builds follow.
+   * @default 10
+   */
+  readonly productionImageRetentionCount?: number;
 
   /**
    * What happens to the created repository, the artifact bucket and the pipeline's KMS key when

@@ -20,11 +20,13 @@ export function validatePipelineProps(scope: Construct, props: EcsCiCdPipelinePr
   // Container-wide settings first, so their messages name the top-level prop.
   resolveServiceSettings(containerOptions(props), '');
   validateInteger('imageRetentionCount', props.imageRetentionCount, 1, 10000);
+  validateInteger('productionImageRetentionCount', props.productionImageRetentionCount, 1, 10000);
   if (props.repository) {
     const clash = ([
       ['repositoryEncryption', props.repositoryEncryption],
       ['repositoryEncryptionKey', props.repositoryEncryptionKey ? 'a key' : undefined],
       ['imageRetentionCount', props.imageRetentionCount],
+      ['productionImageRetentionCount', props.productionImageRetentionCount],
     ] as const).find(([, value]) => value !== undefined);
     if (clash) {
       throw new Error(`${clash[0]} (${clash[1]}) cannot be combined with repository: it applies only to the repository this construct creates`);

@@ -213,6 +213,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       trafficShifting,
       terminationWaitTime: s.terminationWaitTime,
       deliveredContainers: task.deliveredContainers,
+      manualRerouteTimeout: props.manualRerouteTimeout,
     });
 
     // ---- dashboard and outputs --------------------------------------------------------------------

@@ -185,6 +185,21 @@ export interface DeploymentEnvironmentOptions {
   readonly terminationWaitTime?: Duration;
 
   /**
+   * Let a person move production traffic: the green task set serves the test listener only, and
+   * the deployment waits (after the `AfterAllowTestTraffic` hooks, the smoke test included) until
+   * someone chooses "Reroute traffic" on the deployment in the CodeDeploy console or runs
+   * `aws deploy continue-deployment --deployment-id <id> --deployment-wait-type READY_WAIT`. If
+   * nobody does within this time, the deployment stops and rolls back (production stays on blue).
+   *
+   * With CodeDeploy: whole minutes, 1 minute to 2 days. In a pipeline, the environment's `Deploy`
+   * action waits as long (CodeDeploy's action may run 5 days: this wait plus the traffic shifting
+   * and `terminationWaitTime` must fit), and a message with the link to the waiting deployment goes
+   * to the approval topic (the notification topic when no environment has an approval).
+   * @default - no manual reroute: production traffic moves as soon as the hooks pass
+   */
+  readonly manualRerouteTimeout?: Duration;
+
+  /**
    * p99 target response time above which the deployment is rolled back.
    * @default Duration.seconds(2)
    */

@@ -153,6 +153,10 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   const terminationWaitBelowAlarmWindow = props.terminationWaitTime !== undefined && !terminationWaitTime.isUnresolved()
     && terminationWaitTime.toMilliseconds() < NON_PRODUCTION_TERMINATION_WAIT.toMilliseconds();
 
+  // CodeDeploy documents no range for DeploymentReadyOption.waitTimeInMinutes; 2 days is the limit it
+  // documents for the other wait of the same configuration (BlueInstanceTerminationOption).
+  validateDuration(p('manualRerouteTimeout'), props.manualRerouteTimeout, Duration.minutes(1), Duration.minutes(2880), 'minutes');
+
   if (props.hostedZone && props.domainName === undefined) {
     throw new Error(`${p('hostedZone')} (${props.hostedZone.node.path}) is set but ${p('domainName')} is not; set the DNS name the alias record should have`);
   }

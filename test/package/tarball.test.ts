@@ -55,6 +55,16 @@ describe('the npm tarball', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['image-build.sh', 'image_build.py']);
   });
 
+  test('ships the image tagging script where lib/pipeline/image-tagging.js finds it', () => {
+    // GIVEN the installed package's layout / THEN ../../build-scripts/image-tag from lib/pipeline/ holds the script
+    const dir = path.join(packed.packageDir, 'lib', 'pipeline', '..', '..', 'build-scripts', 'image-tag');
+    expect(fs.readdirSync(dir)).toEqual(['tag-image.sh']);
+    // AND the installed library renders the tagging buildspec from it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const tagging = require(path.join(packed.packageDir, 'lib', 'pipeline', 'image-tagging.js'));
+    expect(tagging.renderImageTagBuildSpec().phases.build.commands[0]).toContain(fs.readFileSync(path.join(dir, 'tag-image.sh'), 'utf-8').trimEnd());
+  });
+
   test('the installed package publishes those scripts as the image build\'s asset (in a stack with an explicit env)', () => {
     // GIVEN the library as a user installs it
     // eslint-disable-next-line @typescript-eslint/no-require-imports

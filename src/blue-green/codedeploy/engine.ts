@@ -1,4 +1,4 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -35,11 +35,17 @@ export class CodeDeployEngine implements BlueGreenEngine {
         listener: options.productionListener,
         testListener: options.testListener,
         terminationWaitTime: options.terminationWaitTime,
+        // aws-cdk-lib renders deploymentReadyOption { actionOnTimeout: STOP_DEPLOYMENT, waitTimeInMinutes }
+        // when this is set (aws-codedeploy/lib/ecs/deployment-group.js, renderBlueGreenDeploymentConfiguration):
+        // the deployment waits in the Ready state for ContinueDeployment and is stopped (rolled back,
+        // autoRollback.stoppedDeployment) when nobody reroutes in time.
+        deploymentApprovalWaitTime: options.manualRerouteTimeout,
       },
       deploymentConfig: codeDeployDeploymentConfig(options.trafficShifting, scope, 'DeploymentConfig'),
       alarms: options.alarms,
       autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
     });
+    checkDeployActionTimeout(scope, options);
     limitDeploymentRole(deploymentGroup);
     grantHooks(scope, deploymentGroup, options);
     return new CodeDeployDeploymentTarget(options.environmentName, application, deploymentGroup, options.taskDefinition);
@@ -115,4 +121,41 @@ function grantHooks(scope: Construct, deploymentGroup: codedeploy.EcsDeploymentG
       resources: [fn.functionArn],
     }));
   }
+}
+
+/**
+ * CodePipeline's CodeDeploy ECS (blue/green) deploy action times out after 5 days ("Quotas in AWS
+ * CodePipeline", https://docs.aws.amazon.com/codepipeline/latest/userguide/limits.html); the action
+ * waits for the whole deployment. With a manual reroute the deployment can last the reroute wait,
+ * the traffic shifting and the termination wait, plus the time to start the green tasks and run
+ * the hooks. Past 5 days the pipeline would fail while CodeDeploy carries on: reject it, and warn
+ * when less than an hour is left for the rest.
+ */
+const DEPLOY_ACTION_TIMEOUT = Duration.days(5);
+const DEPLOY_ACTION_MARGIN = Duration.hours(1);
+
+function checkDeployActionTimeout(scope: Construct, options: BlueGreenBindOptions): void {
+  const reroute = options.manualRerouteTimeout;
+  if (!reroute || reroute.isUnresolved() || options.terminationWaitTime.isUnresolved()) { return; }
+  const shifting = shiftingMinutes(options);
+  const minutes = reroute.toMinutes() + options.terminationWaitTime.toMinutes() + shifting;
+  const parts = `manualRerouteTimeout (${reroute.toHumanString()}) + terminationWaitTime (${options.terminationWaitTime.toHumanString()})`
+    + ` + traffic shifting (${shifting} minutes) = ${minutes} minutes`;
+  if (minutes > DEPLOY_ACTION_TIMEOUT.toMinutes()) {
+    throw new Error(`environment '${options.environmentName}': ${parts}, longer than the ${DEPLOY_ACTION_TIMEOUT.toMinutes()} minutes (5 days) `
+      + 'CodePipeline lets a CodeDeploy ECS deploy action run; shorten manualRerouteTimeout or terminationWaitTime');
+  }
+  if (minutes > DEPLOY_ACTION_TIMEOUT.toMinutes() - DEPLOY_ACTION_MARGIN.toMinutes()) {
+    Annotations.of(scope).addWarningV2('cdk-ecs-cicd-pipeline:manualRerouteNearActionTimeout',
+      `manualRerouteTimeout: ${parts}, within an hour of the 5 days CodePipeline lets a CodeDeploy ECS deploy action run; `
+      + 'starting the green tasks and the hooks may push the deployment past it, and the pipeline then fails while CodeDeploy carries on');
+  }
+}
+
+/** Minutes between the first and the last traffic increment (canary: one interval; linear: one per further step). */
+function shiftingMinutes(options: BlueGreenBindOptions): number {
+  const { kind, percent, interval } = options.trafficShifting;
+  if (!interval || interval.isUnresolved() || percent === undefined) { return 0; }
+  const steps = kind === 'LINEAR' ? Math.ceil(100 / percent) - 1 : 1;
+  return steps * interval.toMinutes();
 }

@@ -104,6 +104,14 @@ export class EcsNativeEngine implements BlueGreenEngine {
   }
 
   public bind(scope: Construct, options: BlueGreenBindOptions): EcsNativeDeploymentTarget {
+    if (options.manualRerouteTimeout !== undefined) {
+      // ECS's own way to wait for a person (PAUSE lifecycle hooks + ContinueServiceDeployment) is not in
+      // the AWS::ECS::Service schema aws-cdk-lib and cfn-lint know, and the standard ECS deploy action
+      // would stop waiting after 60 minutes anyway.
+      throw new Error(`environment '${options.environmentName}': manualRerouteTimeout (${options.manualRerouteTimeout.toHumanString()}) `
+        + 'needs BlueGreenDeployment.codeDeploy(): with ecsNative() nobody can hold production traffic for a person '
+        + '(ECS pause hooks are not in CloudFormation\'s AWS::ECS::Service schema yet, and the ECS deploy action waits at most 60 minutes)');
+    }
     options.service.enableDeploymentAlarms(options.alarms.map(alarm => alarm.alarmName), { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
     bindHooks(scope, options);
     const delivered = options.deliveredContainers ?? [];
