@@ -1,4 +1,4 @@
-import * as path from 'path';
+import * as nodePath from 'path';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 
@@ -49,7 +49,7 @@ export function idleBootstrapContainer(command?: string[]): BootstrapContainer {
 }
 
 /** Folder of the command-less bootstrap image in the package (shipped in the npm tarball, not compiled). */
-const BOOTSTRAP_IMAGE_FOLDER = path.join(__dirname, '..', '..', 'build-scripts', 'bootstrap-image');
+const BOOTSTRAP_IMAGE_FOLDER = nodePath.join(__dirname, '..', '..', 'build-scripts', 'bootstrap-image');
 
 /**
  * The bootstrap image of engines whose deployments replace only images (ECS-native): built by
@@ -57,7 +57,8 @@ const BOOTSTRAP_IMAGE_FOLDER = path.join(__dirname, '..', '..', 'build-scripts',
  * `port` (idles without a port) and ignores the task definition's command, so the container can
  * carry its real command from the start.
  */
-export function commandlessBootstrapImage(port: number | undefined, healthCheckPath: string, cpuArchitecture?: ecs.CpuArchitecture): ecs.ContainerImage {
+export function commandlessBootstrapImage(port: number | undefined, healthCheckPath: string,
+  cpuArchitecture?: ecs.CpuArchitecture): ecs.ContainerImage {
   return ecs.ContainerImage.fromAsset(BOOTSTRAP_IMAGE_FOLDER, {
     buildArgs: { PORT: port === undefined ? '' : `${port}`, HEALTH_CHECK_PATH: healthCheckPath },
     platform: cpuArchitecture === ecs.CpuArchitecture.ARM64 ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
