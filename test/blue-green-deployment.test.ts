@@ -1,5 +1,5 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
@@ -118,3 +118,31 @@ describe('BlueGreenDeployment', () => {
   });
 });
 
+
+describe('engine settings moved to the engines', () => {
+  const group = (stack: Stack) => Object.values<any>(Template.fromStack(stack).findResources('AWS::CodeDeploy::DeploymentGroup'))[0].Properties;
+
+  test('GIVEN codeDeploy({ terminationWaitTime }) THEN it sets the deployment group\'s wait and overrides the environment\'s deprecated prop', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new BlueGreenFargateService(stack, 'Svc', {
+      environmentName: 'dev',
+      blueGreen: BlueGreenDeployment.codeDeploy({ terminationWaitTime: Duration.minutes(12) }),
+      terminationWaitTime: Duration.minutes(30),
+    });
+    expect(group(stack).BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess.TerminationWaitTimeInMinutes).toBe(12);
+  });
+
+  test('GIVEN neither THEN the environment default (4 minutes outside production) stays', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new BlueGreenFargateService(stack, 'Svc', { environmentName: 'dev', blueGreen: BlueGreenDeployment.codeDeploy() });
+    expect(group(stack).BlueGreenDeploymentConfiguration.TerminateBlueInstancesOnDeploymentSuccess.TerminationWaitTimeInMinutes).toBe(4);
+  });
+
+  test('GIVEN an invalid or short engine wait THEN codeDeploy() rejects it by name, or the service warns', () => {
+    expect(() => BlueGreenDeployment.codeDeploy({ terminationWaitTime: Duration.minutes(2881) })).toThrow(/BlueGreenDeployment.codeDeploy\(terminationWaitTime\)/);
+    const stack = new Stack(new App(), 'Stack');
+    new BlueGreenFargateService(stack, 'Svc', { environmentName: 'dev', blueGreen: BlueGreenDeployment.codeDeploy({ terminationWaitTime: Duration.minutes(1) }) });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('terminationWaitBelowAlarmWindow'));
+    expect(warnings).toHaveLength(1);
+  });
+});

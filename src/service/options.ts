@@ -179,6 +179,8 @@ export interface DeploymentEnvironmentOptions {
    * How long the old (blue) task set keeps running after a successful cutover, so a rollback is
    * instant. CodeDeploy watches the alarms until then: a wait shorter than the built-in alarms'
    * window (4 minutes) lets an all-at-once deployment end before they can roll it back (warning).
+   * @deprecated set it on the engine: `BlueGreenDeployment.codeDeploy({ terminationWaitTime })`, or
+   * `BlueGreenDeployment.ecsNative({ bakeTime })` (which defaults to this value)
    * @default - 5 minutes in production, 4 minutes elsewhere (the longest built-in alarm window of
    * 3 minutes plus 1 minute for the metrics to arrive)
    */

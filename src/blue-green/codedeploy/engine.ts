@@ -10,21 +10,39 @@ import { LIFECYCLE_EVENTS } from './lifecycle-events';
 import { CodeDeployBlueGreenOptions } from './options';
 import { appSpecFile, taskDefinitionFile } from '../../pipeline/build-contract';
 import { acknowledge } from '../../private/nag';
+import { validateDuration } from '../../private/validation';
 import type { BlueGreenBindOptions, BlueGreenServiceConfig, DeployActionOptions, IBlueGreenDeploymentTarget } from '../engine';
 import type { BlueGreenEngine } from '../engine-internal';
+
+/** The longest built-in alarm window (3 one-minute datapoints) plus a minute for the metrics to arrive. */
+const ALARM_WINDOW_MINUTES = 4;
 
 /** CodeDeploy blue/green: a CODE_DEPLOY controller, an application and deployment group per environment. */
 export class CodeDeployEngine implements BlueGreenEngine {
   public readonly deploymentController: ecs.DeploymentController = { type: ecs.DeploymentControllerType.CODE_DEPLOY };
 
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  constructor(_options: CodeDeployBlueGreenOptions = {}) {}
+  private readonly terminationWaitTime?: Duration;
+
+  constructor(options: CodeDeployBlueGreenOptions = {}) {
+    if (options.terminationWaitTime) {
+      validateDuration('BlueGreenDeployment.codeDeploy(terminationWaitTime)', options.terminationWaitTime,
+        Duration.minutes(0), Duration.minutes(2880), 'minutes');
+    }
+    this.terminationWaitTime = options.terminationWaitTime;
+  }
 
   public configureService(): BlueGreenServiceConfig {
     return { deploymentController: this.deploymentController };
   }
 
-  public bind(scope: Construct, options: BlueGreenBindOptions): CodeDeployDeploymentTarget {
+  public bind(scope: Construct, bound: BlueGreenBindOptions): CodeDeployDeploymentTarget {
+    // The engine's own setting wins over the environment's (deprecated) one.
+    const options: BlueGreenBindOptions = { ...bound, terminationWaitTime: this.terminationWaitTime ?? bound.terminationWaitTime };
+    if (this.terminationWaitTime && !this.terminationWaitTime.isUnresolved() && this.terminationWaitTime.toMinutes() < ALARM_WINDOW_MINUTES) {
+      Annotations.of(scope).addWarningV2('cdk-ecs-cicd-pipeline:terminationWaitBelowAlarmWindow',
+        `BlueGreenDeployment.codeDeploy(terminationWaitTime) (${this.terminationWaitTime.toHumanString()}) is shorter than the ${ALARM_WINDOW_MINUTES} minutes `
+        + 'the built-in alarms need: an all-at-once deployment can end before they roll a bad version back');
+    }
     const application = new codedeploy.EcsApplication(scope, 'Application');
     const deploymentGroup = new codedeploy.EcsDeploymentGroup(scope, 'DeploymentGroup', {
       application,
