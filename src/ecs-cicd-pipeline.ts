@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, PhysicalName, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { IDeployTarget } from './blue-green/deploy-target';
 import { SOURCE_REVISION_VARIABLE } from './pipeline/build-contract';
+import { grantPullAcrossStacks, placeEnvironments, sharableVpc, validateResourceCount } from './pipeline/environment-stacks';
 import { ImageBuild } from './pipeline/image-build';
 import { createIntegrationTests } from './pipeline/integration-tests';
 import { createTopic, notificationTarget } from './pipeline/notifications';
@@ -63,6 +64,9 @@ export class EcsCiCdPipeline extends Construct {
     super(scope, id);
     const envs = props.environments ?? DEFAULT_ENVIRONMENTS;
     validatePipelineProps(this, props, envs);
+    // Where each environment lives: here, or a stack of its own (stackPerEnvironment, account, region).
+    const placements = placeEnvironments(this, props, envs);
+    const pipelineStack = Stack.of(this);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey = new kms.Key(this, 'Key', {
@@ -77,25 +81,31 @@ export class EcsCiCdPipeline extends Construct {
     if (props.vpc && props.vpcEndpoints !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcEndpointsIgnored', `vpcEndpoints (${props.vpcEndpoints}) is ignored because vpc is given`);
     }
-    const inCreatedVpc = envs.filter(e => !e.vpc && !e.cluster);
-    const hostsProduction = envs.some((e, i) => !e.vpc && !e.cluster && isProduction(envs, i));
+    // The created VPC serves the environments in this stack; one in a stack of its own shares only a
+    // `vpc` it can reach (sharableVpc), else creates its own there.
+    const inCreatedVpc = envs.filter((e, i) => !e.vpc && !e.cluster && !placements[i].stack);
+    const hostsProduction = envs.some((e, i) => !e.vpc && !e.cluster && !placements[i].stack && isProduction(envs, i));
     const sharedVpc = props.vpc ?? (inCreatedVpc.length === 0 ? undefined
       : createDefaultVpc(this, 'Vpc', props.natGateways ?? (hostsProduction ? 2 : 1), props.vpcEndpoints));
 
     // ---- environments ----------------------------------------------------------------------------
-    this.environments = envs.map((env, i) => new BlueGreenFargateService(this, `Env-${env.name}`, {
+    this.environments = envs.map((env, i) => new BlueGreenFargateService(placements[i].scope, `Env-${env.name}`, {
       ...containerOptions(props),
       ...env,
       environmentName: env.name,
       blueGreen: env.blueGreen ?? props.blueGreen,
       production: isProduction(envs, i),
-      vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
+      vpc: env.cluster ? undefined : env.vpc ?? (placements[i].stack ? sharableVpc(props, placements[i], pipelineStack, i) : sharedVpc),
     }));
 
     // The pipeline sees its environments as deploy targets only: name, URL, who pulls, how to deploy.
     const targets: IDeployTarget[] = this.environments;
-    // Every environment pulls the digest the build pushed.
-    targets.forEach(target => this.repository.grantPull(target.imagePuller));
+    // Every environment pulls the digest the build pushed. One in a stack of its own is granted
+    // from this side (the repository's policy names its execution role): the pipeline's stack
+    // depends on the environments' stacks, never the other way round.
+    targets.forEach((target, i) => placements[i].stack
+      ? grantPullAcrossStacks(this.repository, target.imagePuller, placements[i])
+      : this.repository.grantPull(target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------
     this.imageBuild = new ImageBuild(this, 'ImageBuild', {
@@ -110,6 +120,9 @@ export class EcsCiCdPipeline extends Construct {
 
     // ---- pipeline ----------------------------------------------------------------------------------
     this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
+      // A name only when an action role in another account or region reads the bucket (as aws-cdk-lib's
+      // own artifact bucket does, aws-codepipeline/lib/pipeline.js); otherwise the template is unchanged.
+      bucketName: PhysicalName.GENERATE_IF_NEEDED,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       bucketKeyEnabled: true,
@@ -162,6 +175,8 @@ export class EcsCiCdPipeline extends Construct {
     });
 
     this.integrationTests = createIntegrationTests(this, this.encryptionKey, envs, this.environments);
+    // The pipeline's stack deploys after the environments' own stacks (it names their resources).
+    placements.forEach(p => p.stack && pipelineStack.addDependency(p.stack, 'the pipeline deploys the environments of its own stacks'));
     envs.forEach((env, i) => {
       const target = targets[i];
       const stageActions: codepipeline.IAction[] = [];
@@ -174,10 +189,13 @@ export class EcsCiCdPipeline extends Construct {
           additionalInformation: previous
             ? `Promote the build verified in ${previous.environmentName} to ${env.name}.`
             : `Deploy to ${env.name}.`,
-          externalEntityLink: previous?.url,
+          // Another account's or region's URL is not known in this template.
+          externalEntityLink: previous && !placements[i - 1].crossAccount && !placements[i - 1].crossRegion ? previous.url : undefined,
         }));
       }
-      stageActions.push(target.deployAction(this, {
+      // The action's role lives with the environment: in its stack when it has one (another account's
+      // role must be created there), here otherwise (unchanged logical IDs).
+      stageActions.push(target.deployAction(placements[i].stack ? this.environments[i] : this, {
         actionName: 'Deploy',
         runOrder: 2,
         buildOutput,
@@ -201,6 +219,9 @@ export class EcsCiCdPipeline extends Construct {
     });
 
     this.addNagSuppressions();
+    const stackPerEnvironment = props.stackPerEnvironment ?? false;
+    validateResourceCount(pipelineStack, stackPerEnvironment);
+    placements.forEach(p => p.stack && validateResourceCount(p.stack, stackPerEnvironment));
   }
 
   private addNagSuppressions(): void {
