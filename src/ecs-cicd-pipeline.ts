@@ -132,11 +132,15 @@ export class EcsCiCdPipeline extends Construct {
       removalPolicy,
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
     });
+    const crossRegion = placements.some(p => p.crossRegion);
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName: props.pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactBucket,
       restartExecutionOnUpdate: false,
+      // Only the replication buckets' keys (one per other region, in that environment's stack) depend
+      // on these: rotated, like the artifact key. Unset without such a region (template unchanged).
+      ...(crossRegion ? { crossAccountKeys: true, enableKeyRotation: true } : {}),
     });
 
     const sourceOutput = new codepipeline.Artifact('Source');
@@ -219,9 +223,22 @@ export class EcsCiCdPipeline extends Construct {
     });
 
     this.addNagSuppressions();
+    if (crossRegion) { this.addCrossRegionNagSuppressions(); }
     const stackPerEnvironment = props.stackPerEnvironment ?? false;
     validateResourceCount(pipelineStack, stackPerEnvironment);
     placements.forEach(p => p.stack && validateResourceCount(p.stack, stackPerEnvironment));
+  }
+
+  /** aws-cdk-lib's replication buckets and grants for the environments in other regions. */
+  private addCrossRegionNagSuppressions(): void {
+    acknowledgeWildcards(this.pipeline.role,
+      'aws-cdk-lib grants the pipeline role object access to its replication buckets in other regions (<bucket>/*) and, for their keys in another '
+      + 'stack, KMS actions on Resource::* in its own policy (kms Key.grant across environments); the keys\' policies admit the pipeline\'s account only.',
+      ['Resource::arn:<AWS::Partition>:s3:::[a-z0-9.-]+/\\*', 'Resource::\\*', 'Action::s3:PutObject\\*']);
+    for (const support of Object.values(this.pipeline.crossRegionSupport)) {
+      acknowledge(support.replicationBucket, 'AwsSolutions-S1',
+        'The pipeline\'s replication bucket in this region holds copies of its artifacts only; object-level auditing belongs in the account\'s CloudTrail data events.');
+    }
   }
 
   private addNagSuppressions(): void {

@@ -11,7 +11,9 @@ names and the values shared with TypeScript), or a file named on the command lin
 - DEPLOY_ENVIRONMENTS    the names of the per-environment variables, in promotion order
 - each of those          compact JSON of one environment: name, taskDefinitionArn, containerName,
                          containerPort, hooks ([[lifecycle event, Lambda ARN], ...] in lifecycle
-                         order) and capacityProviderStrategy ([{capacityProvider, base, weight}])
+                         order) and capacityProviderStrategy ([{capacityProvider, base, weight}]);
+                         or, for an environment in another account or region, name and remote
+                         ({roleArn, parameterName, region}: where that JSON is read from)
 """
 import json
 import os
@@ -75,7 +77,9 @@ def environments():
     result = []
     for variable in names:
         environment = json_variable(variable)
-        missing = [key for key in ('name', 'taskDefinitionArn', 'containerName', 'containerPort') if not environment.get(key)]
+        # An environment in another account or region: its data is read from there (remote-environment).
+        required = ('name', 'remote') if 'remote' in environment else ('name', 'taskDefinitionArn', 'containerName', 'containerPort')
+        missing = [key for key in required if not environment.get(key)]
         if missing:
             fail('environment variable %s lacks %s' % (variable, ', '.join(missing)))
         result.append(environment)
@@ -212,6 +216,27 @@ def scan_gate(kind, path, last, waited):
     print('Image scan gate: no findings at or above %s; passing' % threshold)
 
 
+def remote_environment(name):
+    """For an environment in another account or region: its variable, role, parameter and region.
+
+    Its stack publishes the environment's data (the JSON a local environment's variable holds) in an
+    SSM parameter there and creates a role this build may assume to read it and describe the task
+    definition (src/pipeline/remote-build-data.ts). Prints nothing for a local environment.
+    """
+    for variable in os.environ.get(ENVIRONMENTS_VARIABLE, '').split():
+        candidate = json_variable(variable)
+        if candidate.get('name') != name:
+            continue
+        remote = candidate.get('remote')
+        if remote:
+            missing = [key for key in ('roleArn', 'parameterName', 'region') if not remote.get(key)]
+            if missing:
+                fail('environment variable %s: remote lacks %s' % (variable, ', '.join(missing)))
+            print(' '.join([variable, remote['roleArn'], remote['parameterName'], remote['region']]))
+        return
+    fail('no deploy environment named %r' % name)
+
+
 def task_definition_arn(name):
     print(environment(name)['taskDefinitionArn'])
 
@@ -307,6 +332,7 @@ COMMANDS = {
     'image-digest': (image_digest, 1),
     'scan-type': (scan_type, 1),
     'scan-gate': (scan_gate, 4),
+    'remote-environment': (remote_environment, 1),
     'task-definition-arn': (task_definition_arn, 1),
     'render-taskdef': (render_taskdef, 2),
     'render-appspec': (render_appspec, 1),

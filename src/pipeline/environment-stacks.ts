@@ -4,6 +4,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline-props';
+import { acknowledgeWildcards } from '../private/nag';
 
 /**
  * Where one environment of a pipeline lives. Decided here, once; the building blocks get `scope`
@@ -24,6 +25,8 @@ export interface EnvironmentPlacement {
 
 /** CloudFormation's limit of resources per stack (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). */
 export const MAX_RESOURCES_PER_STACK = 500;
+/** aws-cdk-lib's context key for that limit (core/lib/stack.js). */
+const RESOURCE_LIMIT_CONTEXT = '@aws-cdk/core:stackResourceLimit';
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -115,9 +118,12 @@ function hasResources(construct: IConstruct): boolean {
 export function validateResourceCount(stack: Stack, stackPerEnvironment: boolean): void {
   stack.node.addValidation({
     validate: () => {
+      // aws-cdk-lib checks the same limit later, in synthesis, without saying what to do; both honour
+      // the context key '@aws-cdk/core:stackResourceLimit' (0 turns the check off).
+      const limit = Number(stack.node.tryGetContext(RESOURCE_LIMIT_CONTEXT) ?? MAX_RESOURCES_PER_STACK);
       const count = countResources(stack);
-      if (count <= MAX_RESOURCES_PER_STACK) { return []; }
-      return [`stack '${stack.stackName}' has ${count} resources; CloudFormation accepts at most ${MAX_RESOURCES_PER_STACK} per stack: `
+      if (limit === 0 || count <= limit) { return []; }
+      return [`stack '${stack.stackName}' has ${count} resources; CloudFormation accepts at most ${limit} per stack: `
         + (stackPerEnvironment
           ? 'stackPerEnvironment is already true, so one environment or the pipeline alone is too large: give it fewer resources (e.g. share a vpc)'
           : 'set stackPerEnvironment: true to give every environment a stack of its own')];
@@ -154,5 +160,11 @@ export function grantPullAcrossStacks(repository: ecr.IRepository, puller: iam.I
       ? repositoryStack.formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' })
       : repository.repositoryArn;
     puller.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: PULL_ACTIONS, resources: [resource] }));
+    if (Construct.isConstruct(puller.grantPrincipal)) {
+      acknowledgeWildcards(puller.grantPrincipal,
+        'Pulling across accounts needs the identity policy too: the pipeline account\'s repositories (repository/*), of which only those whose '
+        + 'policy names this role admit it (the pipeline\'s names it); the generated repository name is unknown in this account\'s template.',
+        ['Resource::arn:<AWS::Partition>:ecr:[a-z0-9-]+:\\d{12}:repository/\\*']);
+    }
   }
 }

@@ -32,6 +32,17 @@ export function codeDeployEcsDeployAction(scope: Construct, environmentName: str
 }
 
 /**
+ * Findings of the grants of a role in the environment's own stack: the artifact bucket named in another
+ * account, the pipeline account's keys (only the artifact key's policy admits the role), the
+ * replication bucket aws-cdk-lib creates in another region.
+ */
+const REMOTE_ARTIFACT_GRANTS = [
+  'Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:\\d{12}:key/\\*',
+  'Resource::arn:<AWS::Partition>:s3:::[a-z0-9.-]+/\\*',
+  'Resource::<CrossRegionReplicationSupport[A-Za-z0-9]*ReplicationBucket[A-Za-z0-9]*\\.Arn>/\\*',
+];
+
+/**
  * A deploy action whose role lives in the environment's own stack. The bucket it reads is known at
  * bind: the pipeline's artifact bucket, or (another region) the replication bucket aws-cdk-lib's
  * pipeline creates in the action's stack (aws-codepipeline/lib/pipeline.js,
@@ -130,6 +141,6 @@ function createDeployRole(scope: Construct, name: string, group: codedeploy.IEcs
   acknowledgeWildcards(role,
     'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
     + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
-    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, ...(remote ? ['Resource::arn:<AWS::Partition>:kms:.*:key/\\*'] : [])]);
+    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, ...(remote ? REMOTE_ARTIFACT_GRANTS : [])]);
   return role;
 }

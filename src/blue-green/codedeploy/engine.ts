@@ -1,4 +1,4 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, PhysicalName } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -21,8 +21,11 @@ export class CodeDeployEngine implements BlueGreenEngine {
   constructor(_options: CodeDeployBlueGreenOptions = {}) {}
 
   public bind(scope: Construct, options: BlueGreenBindOptions): CodeDeployDeploymentTarget {
-    const application = new codedeploy.EcsApplication(scope, 'Application');
+    // Generated names only when a pipeline in another account or region names them (its deploy
+    // action); otherwise the template is unchanged.
+    const application = new codedeploy.EcsApplication(scope, 'Application', { applicationName: PhysicalName.GENERATE_IF_NEEDED });
     const deploymentGroup = new codedeploy.EcsDeploymentGroup(scope, 'DeploymentGroup', {
+      deploymentGroupName: PhysicalName.GENERATE_IF_NEEDED,
       application,
       service: options.service,
       blueGreenDeploymentConfig: {
