@@ -256,6 +256,26 @@ describe('cross-region', () => {
   });
 });
 
+describe('integration tests of an environment with an internal load balancer in its own stack', () => {
+  test('the rule that admits the tests is created in the pipeline\'s stack, so the environment\'s stack does not depend on it', () => {
+    // GIVEN
+    const { app, stack } = synth({
+      stackPerEnvironment: true,
+      environments: [{ name: 'dev', internetFacing: false, integrationTestCommands: ['true'], production: true }],
+    });
+    // WHEN
+    const dev = stackNamed(app, 'Delivery-Shop-dev');
+    // THEN
+    expect(dev.dependencies).not.toContain(stack);
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::ImportValue': Match.stringLikeRegexp('^Delivery-Shop-dev:.*LoadBalancerSecurityGroup') },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ShopIntegrationTestsSecurityGroup'), 'GroupId'] },
+      FromPort: 80,
+      Description: 'Integration tests of dev',
+    });
+  });
+});
+
 describe('cdk-nag', () => {
   test('no unsuppressed finding on any stack across three accounts and two regions', () => {
     // GIVEN
