@@ -104,7 +104,7 @@ export class EcsCiCdPipeline extends Construct {
     // from this side (the repository's policy names its execution role): the pipeline's stack
     // depends on the environments' stacks, never the other way round.
     targets.forEach((target, i) => placements[i].stack
-      ? grantPullAcrossStacks(this.repository, target.imagePuller, placements[i])
+      ? grantPullAcrossStacks(this.repository, target.imagePuller, placements[i], target.environmentName)
       : this.repository.grantPull(target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EcsCiCdPipeline, EcsCiCdPipelineProps, EnvironmentOptions, PipelineSource } from '../src';
 import { IMAGE_BUILD_SCRIPTS_FOLDER } from '../src/pipeline/build-contract';
@@ -273,6 +274,26 @@ describe('integration tests of an environment with an internal load balancer in 
       FromPort: 80,
       Description: 'Integration tests of dev',
     });
+  });
+});
+
+describe('warnings', () => {
+  test('a KMS-encrypted repository warns for an environment in another account', () => {
+    // GIVEN
+    const { app, stack } = synth({
+      repositoryEncryption: ecr.RepositoryEncryption.KMS,
+      environments: [{ name: 'dev' }, { name: 'prod', account: '333333333333', production: true }],
+    });
+    // WHEN
+    const messages = app.synth().getStackArtifact(stack.artifactId).messages;
+    // THEN
+    expect(messages.map(m => String(m.entry.data)).filter(m => /crossAccountRepositoryKey/.test(m))).toHaveLength(1);
+  });
+
+  test('an AES-256 repository (the default) does not warn', () => {
+    const { app, stack } = synth({ environments: [{ name: 'dev' }, { name: 'prod', account: '333333333333', production: true }] });
+    const messages = app.synth().getStackArtifact(stack.artifactId).messages;
+    expect(messages.map(m => String(m.entry.data)).filter(m => /crossAccount/.test(m))).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { CfnResource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -147,11 +147,24 @@ const PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForL
  * regions the tasks pull from the pipeline's region (cross-region pull, no replication: see README
  * "Environments in other accounts and regions").
  */
-export function grantPullAcrossStacks(repository: ecr.IRepository, puller: iam.IGrantable, placement: EnvironmentPlacement): void {
+export function grantPullAcrossStacks(repository: ecr.IRepository, puller: iam.IGrantable, placement: EnvironmentPlacement, environmentName: string): void {
   const added = repository.addToResourcePolicy(new iam.PolicyStatement({
     principals: [puller.grantPrincipal],
     actions: PULL_ACTIONS,
   })).statementAdded;
+  if (!added && placement.crossAccount) {
+    Annotations.of(repository).addWarningV2('cdk-ecs-cicd-pipeline:crossAccountPullNotGranted',
+      `repository (${repository.node.path}) was not created by this construct, so its policy cannot be changed here: let the execution role of `
+      + `environment '${environmentName}' (account ${Stack.of(placement.scope).account}) pull (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, `
+      + 'ecr:BatchCheckLayerAvailability) in the repository\'s own policy, or its tasks cannot start');
+  }
+  const encryption = repository instanceof ecr.Repository
+    ? Stack.of(repository).resolve((repository.node.defaultChild as ecr.CfnRepository).encryptionConfiguration)?.encryptionType : undefined;
+  if (placement.crossAccount && typeof encryption === 'string' && encryption.startsWith('KMS')) {
+    Annotations.of(repository).addWarningV2('cdk-ecs-cicd-pipeline:crossAccountRepositoryKey',
+      `repositoryEncryption: images encrypted with a KMS key are pulled by environment '${environmentName}' in another account only if the key's `
+      + 'policy lets its execution role decrypt; with an AWS managed key (aws/ecr) that is impossible: use AES_256 or a customer managed key');
+  }
   // A registry-level action: no resource-level permissions.
   puller.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
   if (placement.crossAccount || placement.crossRegion || !added) {
