@@ -158,8 +158,8 @@ export function grantPullAcrossStacks(repository: ecr.IRepository, puller: iam.I
       + `environment '${environmentName}' (account ${Stack.of(placement.scope).account}) pull (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, `
       + 'ecr:BatchCheckLayerAvailability) in the repository\'s own policy, or its tasks cannot start');
   }
-  const encryption = repository instanceof ecr.Repository
-    ? Stack.of(repository).resolve((repository.node.defaultChild as ecr.CfnRepository).encryptionConfiguration)?.encryptionType : undefined;
+  const cfnRepository = repository instanceof ecr.Repository ? repository.node.defaultChild as ecr.CfnRepository : undefined;
+  const encryption = cfnRepository && Stack.of(repository).resolve(cfnRepository.encryptionConfiguration)?.encryptionType;
   if (placement.crossAccount && typeof encryption === 'string' && encryption.startsWith('KMS')) {
     Annotations.of(repository).addWarningV2('cdk-ecs-cicd-pipeline:crossAccountRepositoryKey',
       `repositoryEncryption: images encrypted with a KMS key are pulled by environment '${environmentName}' in another account only if the key's `
