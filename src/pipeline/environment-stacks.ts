@@ -147,7 +147,8 @@ const PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForL
  * regions the tasks pull from the pipeline's region (cross-region pull, no replication: see README
  * "Environments in other accounts and regions").
  */
-export function grantPullAcrossStacks(repository: ecr.IRepository, puller: iam.IGrantable, placement: EnvironmentPlacement, environmentName: string): void {
+export function grantPullAcrossStacks(repository: ecr.IRepository, puller: iam.IGrantable, placement: EnvironmentPlacement,
+  environmentName: string): void {
   const added = repository.addToResourcePolicy(new iam.PolicyStatement({
     principals: [puller.grantPrincipal],
     actions: PULL_ACTIONS,
