@@ -12,7 +12,9 @@ const app = new App();
 const tools = new Stack(app, 'Delivery', { env: { account: '111111111111', region: 'eu-west-1' } });
 const pipeline = new EcsCiCdPipeline(tools, 'Shop', {
   source: PipelineSource.connection({
-    owner: 'acme', repo: 'shop', branch: 'main',
+    owner: 'acme',
+    repo: 'shop',
+    branch: 'main',
     connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/0f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f',
   }),
   healthCheckPath: '/health',
