@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -314,6 +314,42 @@ describe('cdk-nag', () => {
     const findings = nagFindingsByStack(app);
     // THEN
     expect(findings).toEqual({ 'Delivery': [], 'Delivery-Shop-dev': [], 'Delivery-Shop-prod': [] });
+  });
+});
+
+describe('where the environments\' stacks go', () => {
+  test('in a Stage: siblings of the pipeline\'s stack in the same Stage, named after its stack name', () => {
+    // GIVEN
+    const app = new App();
+    const stage = new Stage(app, 'Prod');
+    const stack = new Stack(stage, 'Delivery', { env: TOOLS });
+    // WHEN
+    pipelineIn(stack, { environments: [{ name: 'dev' }, { name: 'live', account: '333333333333', production: true }] });
+    // THEN
+    const live = stage.node.tryFindChild('Delivery-Shop-live') as Stack;
+    expect(live).toBeInstanceOf(Stack);
+    expect(live.stackName).toBe('Prod-Delivery-Shop-live');
+    expect(live.account).toBe('333333333333');
+    expect(app.node.tryFindChild('Delivery-Shop-live')).toBeUndefined();
+    Template.fromStack(live).resourceCountIs('AWS::ECS::Service', 1);
+  });
+
+  test('an environment-agnostic pipeline stack with stackPerEnvironment gives environment-agnostic stacks that synthesize', () => {
+    // GIVEN
+    const { app, stack } = synth({ stackPerEnvironment: true, environments: [{ name: 'dev' }, { name: 'prod', production: true }] }, true);
+    // WHEN
+    const dev = stackNamed(app, 'Delivery-Shop-dev');
+    // THEN
+    expect(dev.environment).toBe('aws://unknown-account/unknown-region');
+    Template.fromStack(dev).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({
+          Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+        })],
+      },
+      Description: Match.stringLikeRegexp('^Deploys dev'),
+    });
+    expect(stack.dependencies).toContain(dev);
   });
 });
 
