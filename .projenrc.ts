@@ -180,10 +180,11 @@ project.addTask('compat', {
   exec: 'bash scripts/compat/run.sh $@',
 });
 
-project.addTask('bench', {
-  description: 'Synthesize 1, 3 and 10 environments against a hand-wired baseline and print the table',
+const bench = project.addTask('bench', {
+  description: 'Synthesize 1, 3 and 10 environments against a hand-wired baseline, and 1/3/10/20 with stackPerEnvironment; print the tables',
   exec: 'ts-node --project tsconfig.dev.json bench/bench.ts',
 });
+bench.exec('ts-node --project tsconfig.dev.json bench/stack-per-environment.ts');
 
 // Lint src, test, examples and bench against tsconfig.dev.json. TypeScript's project service only
 // discovers files named tsconfig.json, so it would not see test/ files through tsconfig.dev.json.

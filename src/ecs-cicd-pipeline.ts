@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, PhysicalName, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { IDeployTarget } from './blue-green/deploy-target';
 import { SOURCE_REVISION_VARIABLE } from './pipeline/build-contract';
+import { grantPullAcrossStacks, placeEnvironments, sharableVpc, validateResourceCount } from './pipeline/environment-stacks';
 import { ImageBuild } from './pipeline/image-build';
 import { createProductionImageTagging } from './pipeline/image-tagging';
 import { createIntegrationTests } from './pipeline/integration-tests';
@@ -70,6 +71,9 @@ export class EcsCiCdPipeline extends Construct {
     super(scope, id);
     const envs = props.environments ?? DEFAULT_ENVIRONMENTS;
     validatePipelineProps(this, props, envs);
+    // Where each environment lives: here, or a stack of its own (stackPerEnvironment, account, region).
+    const placements = placeEnvironments(this, props, envs);
+    const pipelineStack = Stack.of(this);
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey = new kms.Key(this, 'Key', {
@@ -85,25 +89,31 @@ export class EcsCiCdPipeline extends Construct {
     if (props.vpc && props.vpcEndpoints !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:vpcEndpointsIgnored', `vpcEndpoints (${props.vpcEndpoints}) is ignored because vpc is given`);
     }
-    const inCreatedVpc = envs.filter(e => !e.vpc && !e.cluster);
-    const hostsProduction = envs.some((e, i) => !e.vpc && !e.cluster && isProduction(envs, i));
+    // The created VPC serves the environments in this stack; one in a stack of its own shares only a
+    // `vpc` it can reach (sharableVpc), else creates its own there.
+    const inCreatedVpc = envs.filter((e, i) => !e.vpc && !e.cluster && !placements[i].stack);
+    const hostsProduction = envs.some((e, i) => !e.vpc && !e.cluster && !placements[i].stack && isProduction(envs, i));
     const sharedVpc = props.vpc ?? (inCreatedVpc.length === 0 ? undefined
       : createDefaultVpc(this, 'Vpc', props.natGateways ?? (hostsProduction ? 2 : 1), props.vpcEndpoints));
 
     // ---- environments ----------------------------------------------------------------------------
-    this.environments = envs.map((env, i) => new BlueGreenFargateService(this, `Env-${env.name}`, {
+    this.environments = envs.map((env, i) => new BlueGreenFargateService(placements[i].scope, `Env-${env.name}`, {
       ...containerOptions(props),
       ...env,
       environmentName: env.name,
       blueGreen: env.blueGreen ?? props.blueGreen,
       production: isProduction(envs, i),
-      vpc: env.cluster ? undefined : env.vpc ?? sharedVpc,
+      vpc: env.cluster ? undefined : env.vpc ?? (placements[i].stack ? sharableVpc(props, placements[i], pipelineStack, i) : sharedVpc),
     }));
 
     // The pipeline sees its environments as deploy targets only: name, URL, who pulls, how to deploy.
     const targets: IDeployTarget[] = this.environments;
-    // Every environment pulls the digest the build pushed.
-    targets.forEach(target => this.repository.grantPull(target.imagePuller));
+    // Every environment pulls the digest the build pushed. One in a stack of its own is granted
+    // from this side (the repository's policy names its execution role): the pipeline's stack
+    // depends on the environments' stacks, never the other way round.
+    targets.forEach((target, i) => placements[i].stack
+      ? grantPullAcrossStacks(this.repository, target.imagePuller, placements[i], target.environmentName)
+      : this.repository.grantPull(target.imagePuller));
 
     // ---- build -------------------------------------------------------------------------------------
     const tagging = createProductionImageTagging(this, {
@@ -124,6 +134,9 @@ export class EcsCiCdPipeline extends Construct {
 
     // ---- pipeline ----------------------------------------------------------------------------------
     this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
+      // A name only when an action role in another account or region reads the bucket (as aws-cdk-lib's
+      // own artifact bucket does, aws-codepipeline/lib/pipeline.js); otherwise the template is unchanged.
+      bucketName: PhysicalName.GENERATE_IF_NEEDED,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       bucketKeyEnabled: true,
@@ -133,11 +146,15 @@ export class EcsCiCdPipeline extends Construct {
       removalPolicy,
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
     });
+    const crossRegion = placements.some(p => p.crossRegion);
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName: props.pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactBucket,
       restartExecutionOnUpdate: false,
+      // Only the replication buckets' keys (one per other region, in that environment's stack) depend
+      // on these: rotated, like the artifact key. Unset without such a region (template unchanged).
+      ...(crossRegion ? { crossAccountKeys: true, enableKeyRotation: true } : {}),
     });
 
     const sourceOutput = new codepipeline.Artifact('Source');
@@ -176,6 +193,8 @@ export class EcsCiCdPipeline extends Construct {
     });
 
     this.integrationTests = createIntegrationTests(this, this.encryptionKey, envs, this.environments);
+    // The pipeline's stack deploys after the environments' own stacks (it names their resources).
+    placements.forEach(p => p.stack && pipelineStack.addDependency(p.stack, 'the pipeline deploys the environments of its own stacks'));
     envs.forEach((env, i) => {
       const target = targets[i];
       const stageActions: codepipeline.IAction[] = [];
@@ -188,10 +207,13 @@ export class EcsCiCdPipeline extends Construct {
           additionalInformation: previous
             ? `Promote the build verified in ${previous.environmentName} to ${env.name}.`
             : `Deploy to ${env.name}.`,
-          externalEntityLink: previous?.url,
+          // Another account's or region's URL is not known in this template.
+          externalEntityLink: previous && !placements[i - 1].crossAccount && !placements[i - 1].crossRegion ? previous.url : undefined,
         }));
       }
-      stageActions.push(target.deployAction(this, {
+      // The action's role lives with the environment: in its stack when it has one (another account's
+      // role must be created there), here otherwise (unchanged logical IDs).
+      stageActions.push(target.deployAction(placements[i].stack ? this.environments[i] : this, {
         actionName: 'Deploy',
         runOrder: 2,
         buildOutput,
@@ -222,6 +244,22 @@ export class EcsCiCdPipeline extends Construct {
     });
 
     this.addNagSuppressions();
+    if (crossRegion) { this.addCrossRegionNagSuppressions(); }
+    const stackPerEnvironment = props.stackPerEnvironment ?? false;
+    validateResourceCount(pipelineStack, stackPerEnvironment);
+    placements.forEach(p => p.stack && validateResourceCount(p.stack, stackPerEnvironment));
+  }
+
+  /** aws-cdk-lib's replication buckets and grants for the environments in other regions. */
+  private addCrossRegionNagSuppressions(): void {
+    acknowledgeWildcards(this.pipeline.role,
+      'aws-cdk-lib grants the pipeline role object access to its replication buckets in other regions (<bucket>/*) and, for their keys in another '
+      + 'stack, KMS actions on Resource::* in its own policy (kms Key.grant across environments); the keys\' policies admit the pipeline\'s account only.',
+      ['Resource::arn:<AWS::Partition>:s3:::[a-z0-9.-]+/\\*', 'Resource::\\*', 'Action::s3:PutObject\\*']);
+    for (const support of Object.values(this.pipeline.crossRegionSupport)) {
+      acknowledge(support.replicationBucket, 'AwsSolutions-S1',
+        'The pipeline\'s replication bucket in this region holds copies of its artifacts only; object-level auditing belongs in the account\'s CloudTrail data events.');
+    }
   }
 
   private addNagSuppressions(): void {

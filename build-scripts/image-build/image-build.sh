@@ -33,6 +33,23 @@ save_state() {
   for name in "$@"; do printf '%s=%q\n' "$name" "${!name}"; done > "$STATE_FILE"
 }
 
+# Runs `aws [--region REGION] ARGS...`, as ROLE (assumed, in a subshell) when ROLE is not empty.
+as_role() {
+  local role="$1" region="$2"
+  shift 2
+  if [ -z "$role" ]; then
+    aws ${region:+--region "$region"} "$@"
+    return
+  fi
+  (
+    credentials="$(aws sts assume-role --role-arn "$role" --role-session-name image-build \
+      --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)" || exit 1
+    read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<< "$credentials"
+    export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+    aws ${region:+--region "$region"} "$@"
+  )
+}
+
 load_settings() {
   local settings
   settings="$(python3 "$HELPER" shell-settings)" || exit 1
@@ -180,18 +197,34 @@ post_build() {
   echo "Writing deploy artifacts to $ARTIFACT_DIRECTORY/"
   mkdir -p "$ARTIFACT_DIRECTORY" || exit 1
   python3 "$HELPER" image-detail "$REPOSITORY_URI@$IMAGE_DIGEST" || exit 1
-  local name arn source kinds
+  local name arn source kinds remote variable role parameter region data
   # Per environment, only the files its deployment engine reads (taskdef and appspec for CodeDeploy,
   # imagedefinitions for the standard ECS action).
   for name in $ENVIRONMENT_NAMES; do
+    remote="$(python3 "$HELPER" remote-environment "$name")" || exit 1
+    role=""
+    region=""
+    if [ -n "$remote" ]; then
+      # Another account or region: read the environment's data there, through the role its stack
+      # created for this build (temporary credentials from sts:AssumeRole, no stored keys).
+      read -r variable role parameter region <<< "$remote"
+      data="$(as_role "$role" "$region" ssm get-parameter --name "$parameter" --query Parameter.Value --output text)" \
+        || die "[$name] cannot read its build data ($parameter in $region as $role)"
+      export "$variable=$data"
+    fi
     kinds=" $(python3 "$HELPER" output-kinds "$name") " || exit 1
     if [[ "$kinds" == *" taskDefinition "* ]]; then
       # The exact revision CDK registered (the family alone would name the latest ACTIVE revision,
       # which may be one the pipeline registered from an older build's content).
       arn="$(python3 "$HELPER" task-definition-arn "$name")" || exit 1
       source="$WORK_DIR/describe-task-definition-$name.json"
-      aws ecs describe-task-definition --task-definition "$arn" > "$source" \
-        || die "[$name] describe-task-definition $arn failed"
+      if [ -n "$role" ]; then
+        as_role "$role" "$region" ecs describe-task-definition --task-definition "$arn" > "$source" \
+          || die "[$name] describe-task-definition $arn failed (in $region as $role)"
+      else
+        aws ecs describe-task-definition --task-definition "$arn" > "$source" \
+          || die "[$name] describe-task-definition $arn failed"
+      fi
       python3 "$HELPER" render-taskdef "$name" "$source" || exit 1
     fi
     if [[ "$kinds" == *" appSpec "* ]]; then

@@ -19,6 +19,8 @@ names and the values shared with TypeScript), or a file named on the command lin
                          and outputs ({kind: file name} for kinds taskDefinition, appSpec and
                          imageDefinitions: the files its deployment engine reads; absent means the
                          CodeDeploy engine's taskDefinition and appSpec, named by the settings' patterns)
+                         ; or, for an environment in another account or region, name and remote
+                         ({roleArn, parameterName, region}: where that JSON is read from)
 
 Images: image 0 is the application's (Dockerfile of the settings, tagged with the commit), image i > 0
 the additional container additionalContainers[i - 1] (tagged <commit>-<name>), all pushed to the same
@@ -88,18 +90,22 @@ def environments():
     result = []
     for variable in names:
         environment = json_variable(variable)
-        outputs = environment.get('outputs')
-        if outputs is not None:
-            unknown = [kind for kind in outputs if kind not in OUTPUT_KINDS]
-            if not isinstance(outputs, dict) or not outputs or unknown:
-                fail('environment variable %s: outputs must map some of %s to file names; got %r'
-                     % (variable, ', '.join(OUTPUT_KINDS), outputs))
-        kinds = outputs.keys() if outputs is not None else ('taskDefinition', 'appSpec')
-        required = ['name', 'containerName']
-        if 'taskDefinition' in kinds:
-            required.append('taskDefinitionArn')
-        if 'appSpec' in kinds:
-            required.append('containerPort')
+        if 'remote' in environment:
+            # An environment in another account or region: its data is read from there (remote-environment).
+            required = ['name', 'remote']
+        else:
+            outputs = environment.get('outputs')
+            if outputs is not None:
+                unknown = [kind for kind in outputs if kind not in OUTPUT_KINDS]
+                if not isinstance(outputs, dict) or not outputs or unknown:
+                    fail('environment variable %s: outputs must map some of %s to file names; got %r'
+                         % (variable, ', '.join(OUTPUT_KINDS), outputs))
+            kinds = outputs.keys() if outputs is not None else ('taskDefinition', 'appSpec')
+            required = ['name', 'containerName']
+            if 'taskDefinition' in kinds:
+                required.append('taskDefinitionArn')
+            if 'appSpec' in kinds:
+                required.append('containerPort')
         missing = [key for key in required if not environment.get(key)]
         if missing:
             fail('environment variable %s lacks %s' % (variable, ', '.join(missing)))
@@ -300,6 +306,27 @@ def scan_gate(kind, path, last, waited):
     print('Image scan gate: no findings at or above %s; passing' % threshold)
 
 
+def remote_environment(name):
+    """For an environment in another account or region: its variable, role, parameter and region.
+
+    Its stack publishes the environment's data (the JSON a local environment's variable holds) in an
+    SSM parameter there and creates a role this build may assume to read it and describe the task
+    definition (src/pipeline/remote-build-data.ts). Prints nothing for a local environment.
+    """
+    for variable in os.environ.get(ENVIRONMENTS_VARIABLE, '').split():
+        candidate = json_variable(variable)
+        if candidate.get('name') != name:
+            continue
+        remote = candidate.get('remote')
+        if remote:
+            missing = [key for key in ('roleArn', 'parameterName', 'region') if not remote.get(key)]
+            if missing:
+                fail('environment variable %s: remote lacks %s' % (variable, ', '.join(missing)))
+            print(' '.join([variable, remote['roleArn'], remote['parameterName'], remote['region']]))
+        return
+    fail('no deploy environment named %r' % name)
+
+
 def task_definition_arn(name):
     print(environment(name)['taskDefinitionArn'])
 
@@ -432,6 +459,7 @@ COMMANDS = {
     'image-digest': (image_digest, 1),
     'scan-type': (scan_type, 1),
     'scan-gate': (scan_gate, 4),
+    'remote-environment': (remote_environment, 1),
     'task-definition-arn': (task_definition_arn, 1),
     'render-taskdef': (render_taskdef, 2),
     'render-appspec': (render_appspec, 1),

@@ -136,7 +136,10 @@ export interface IBlueGreenDeploymentTarget {
   /**
    * The pipeline action that deploys this environment from the build output.
    *
-   * @param scope where the action's own resources (e.g. its role) are created
+   * @param scope where the action's own resources (e.g. its role) are created: the pipeline's
+   * construct, or the environment when it has a stack of its own (another account or region, or
+   * `stackPerEnvironment`). There the role must not name the pipeline's resources: see
+   * `action-role.ts` (trust, artifact grants) for what every engine's action needs.
    */
   deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction;
 }

@@ -6,10 +6,11 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { BUILD_OUTPUT_FILES, BuildOutputKind, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_DETAIL_FILE } from './build-contract';
+import { BUILD_OUTPUT_FILES, BuildOutputKind, deployEnvironmentVariable, IMAGE_BUILD_SCRIPTS_FOLDER, IMAGE_DETAIL_FILE } from './build-contract';
 import { builtContainerDockerfile, validateBuiltContainerBuilds, validateImageBuildOptions } from './build-options';
 import { ImageBuildProps, ScanSeverity } from './image-build-props';
-import { checkEnvironmentVariableSizes, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
+import { BuildSpecEnvironment, checkEnvironmentVariableSizes, deployEnvironmentData, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
+import { isRemote, publishBuildData } from './remote-build-data';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS, escapeRegex, flattenCfnReference } from '../private/nag';
 import { BuiltContainerOptions } from '../service/container-options';
 
@@ -70,6 +71,9 @@ export class ImageBuild extends Construct {
       path: path.join(__dirname, '..', '..', ...IMAGE_BUILD_SCRIPTS_FOLDER),
       exclude: ['__pycache__', '*.pyc', 'work'],
     });
+    // Only an environment whose task definition the build renders needs data it cannot know at
+    // synth; in another account or region that data is read there (remote-build-data.ts).
+    const remote = props.environments.filter((env, i) => isRemote(this, env.taskDefinition) && outputs[i].includes('taskDefinition'));
     const variables = imageBuildEnvironmentVariables({
       scriptsUrl: this.scripts.s3ObjectUrl,
       repositoryUri: props.repository.repositoryUri,
@@ -79,17 +83,18 @@ export class ImageBuild extends Construct {
       buildDirectory,
       buildArgs: props.buildArgs,
       scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
-      environments: props.environments.map((env, i) => ({
-        name: env.environmentName,
-        // Ref of AWS::ECS::TaskDefinition is the ARN with the revision CloudFormation registered.
-        taskDefinitionArn: env.taskDefinition.taskDefinitionArn,
-        containerName: env.containerName,
-        containerPort: env.loadBalancerContainerPort,
-        loadBalancerContainerName: env.loadBalancerContainerName,
-        hooks: env.appSpecHooks,
-        capacityProviderStrategy: env.capacityProviderStrategies,
-        outputs: outputs[i],
-      })),
+      environments: props.environments.map((env, i) => remote.includes(env)
+        // Read from the environment's own account or region at build time (below): nothing of its
+        // stack may be referenced here.
+        ? {
+          name: env.environmentName,
+          taskDefinitionArn: REMOTE,
+          containerName: env.containerName,
+          containerPort: env.loadBalancerContainerPort,
+          loadBalancerContainerName: env.loadBalancerContainerName,
+          outputs: outputs[i],
+        }
+        : buildSpecEnvironment(env, outputs[i])),
       additionalContainers: additionalContainers.map(c => ({
         name: c.name,
         dockerfile: builtContainerDockerfile(c),
@@ -97,6 +102,14 @@ export class ImageBuild extends Construct {
         buildArgs: c.buildArgs,
       })),
     }, (value) => Stack.of(this).toJsonString(value));
+    // An environment in another account or region publishes its data there; its variable says how
+    // to read it (remote-build-data.ts, build-scripts/image-build/image-build.sh).
+    const remoteData = remote.map(env => {
+      // Created next to the environment's task definition (in a BlueGreenFargateService: the service).
+      const data = publishBuildData(env.taskDefinition.node.scope as Construct, this, deployEnvironmentData(buildSpecEnvironment(env, outputs[props.environments.indexOf(env)])), env.environmentName);
+      variables[deployEnvironmentVariable(env.environmentName)] = Stack.of(this).toJsonString({ name: env.environmentName, remote: data });
+      return data;
+    });
     checkEnvironmentVariableSizes(variables, (value) => Stack.of(this).resolve(value));
     // The same few hundred characters for any number of environments (test/image-build.test.ts).
     const buildSpec = renderImageBuildSpec();
@@ -138,6 +151,7 @@ export class ImageBuild extends Construct {
         [...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS]);
     }
 
+    remoteData.forEach(data => this.project.addToRolePolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [data.roleArn] })));
     // The buildspec copies the scripts' zip from the asset bucket (s3:GetObject on the asset's bucket).
     this.scripts.grantRead(this.project);
     // Least privilege: push/pull and read scan results on this one repository only.
@@ -191,6 +205,24 @@ export class ImageBuild extends Construct {
       + 'the asset bucket\'s objects are read for the build scripts only (Asset.grantRead).',
       ['Resource::\\*', ...CODEBUILD_PROJECT_GRANTS, ...BUCKET_AND_KEY_GRANTS, assetObjectsFinding(this.scripts)]);
   }
+}
+
+/** `taskDefinitionArn` of an environment whose data the build reads from its own account or region. */
+const REMOTE = 'remote';
+
+/** What the build needs of one environment in its own account and region. */
+function buildSpecEnvironment(env: ImageBuildProps['environments'][number], outputs: BuildOutputKind[]): BuildSpecEnvironment {
+  return {
+    name: env.environmentName,
+    // Ref of AWS::ECS::TaskDefinition is the ARN with the revision CloudFormation registered.
+    taskDefinitionArn: env.taskDefinition.taskDefinitionArn,
+    containerName: env.containerName,
+    containerPort: env.loadBalancerContainerPort,
+    loadBalancerContainerName: env.loadBalancerContainerName,
+    hooks: env.appSpecHooks,
+    capacityProviderStrategy: env.capacityProviderStrategies,
+    outputs,
+  };
 }
 
 /** The ECR actions that create images, layers or tags: denied to all but the build role with `restrictRepositoryPushes`. */

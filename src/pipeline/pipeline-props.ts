@@ -49,6 +49,24 @@ export interface EnvironmentOptions extends DeploymentEnvironmentOptions {
    * @default - a new cluster per environment
    */
   readonly cluster?: ecs.ICluster;
+
+  /**
+   * AWS account (12 digits) of this environment. An account other than the pipeline stack's puts
+   * the environment in a stack of its own, `<pipeline stack name>-<pipeline id>-<name>`, a sibling
+   * of the pipeline's stack; its deploy action then runs with a role in that account. Needs a
+   * pipeline stack with a concrete `env` (account and region), and the target account bootstrapped
+   * with `cdk bootstrap --trust <pipeline account>`.
+   * @default - the pipeline stack's account
+   */
+  readonly account?: string;
+
+  /**
+   * AWS region of this environment. A region other than the pipeline stack's puts the environment
+   * in a stack of its own (see `account`); the pipeline replicates its artifacts there and the
+   * environment's tasks pull the image from the pipeline's repository across regions.
+   * @default - the pipeline stack's region
+   */
+  readonly region?: string;
 }
 
 /** Properties of an {@link EcsCiCdPipeline}. */
@@ -149,4 +167,15 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
    * @default - generated
    */
   readonly pipelineName?: string;
+
+  /**
+   * Put every environment in a stack of its own, `<pipeline stack name>-<pipeline id>-<name>`, a
+   * sibling of the pipeline's stack in the same App or Stage, even in the pipeline's account and
+   * region: one blast radius per environment, and no CloudFormation limit of 500 resources for
+   * the pipeline's stack (each environment takes about 45). Environments with another `account`
+   * or `region` always get their own stack. Such an environment creates its own VPC unless it has
+   * a `vpc` or `cluster` of its own (or the pipeline's `vpc` is imported).
+   * @default false
+   */
+  readonly stackPerEnvironment?: boolean;
 }

@@ -6,18 +6,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { appSpecFile, IMAGE_PLACEHOLDER_NAME, taskDefinitionFile } from '../../pipeline/build-contract';
 import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
+import { actionRoleTrust, ARTIFACT_GRANTS_ACROSS_STACKS, isInOwnStack, readsArtifactsAcrossStacks } from '../action-role';
 import type { DeployActionOptions } from '../engine';
 
 /**
  * CodePipeline's CodeDeploy ECS action for one environment, with a role scoped to it (created in
- * `scope` as `Deploy-<name>ActionRole`).
+ * `scope` as `Deploy-<name>ActionRole`: the pipeline's construct, or the environment when it has
+ * a stack of its own).
  */
 export function codeDeployEcsDeployAction(scope: Construct, environmentName: string, deploymentGroup: codedeploy.IEcsDeploymentGroup,
   taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): codepipeline.IAction {
-  return new actions.CodeDeployEcsDeployAction({
+  const remote = isInOwnStack(scope, options);
+  const role = createDeployRole(scope, environmentName, deploymentGroup, taskDefinition, options, remote);
+  const action = new actions.CodeDeployEcsDeployAction({
     actionName: options.actionName,
     runOrder: options.runOrder,
-    role: createDeployRole(scope, environmentName, deploymentGroup, taskDefinition, options),
+    role: role.withoutPolicyUpdates(),
     deploymentGroup,
     appSpecTemplateFile: options.buildOutput.atPath(appSpecFile(environmentName)),
     taskDefinitionTemplateFile: options.buildOutput.atPath(taskDefinitionFile(environmentName)),
@@ -28,6 +32,7 @@ export function codeDeployEcsDeployAction(scope: Construct, environmentName: str
     // sidecar's image, and the action registers them unchanged: no placeholder, no limit of four.
     containerImageInputs: [{ input: options.buildOutput, taskDefinitionPlaceholder: IMAGE_PLACEHOLDER_NAME }],
   });
+  return remote ? readsArtifactsAcrossStacks(action, role) : action;
 }
 
 /**
@@ -38,9 +43,9 @@ export function codeDeployEcsDeployAction(scope: Construct, environmentName: str
  * action gets the role without policy updates, so it cannot add its own wider statements.
  */
 function createDeployRole(scope: Construct, name: string, group: codedeploy.IEcsDeploymentGroup,
-  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): iam.IRole {
+  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions, remote: boolean): iam.Role {
   const role = new iam.Role(scope, `Deploy-${name}ActionRole`, {
-    assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn),
+    ...actionRoleTrust(options, remote),
     description: `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
   });
   role.addToPolicy(new iam.PolicyStatement({
@@ -62,10 +67,12 @@ function createDeployRole(scope: Construct, name: string, group: codedeploy.IEcs
     resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
     conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
   }));
-  options.artifactBucket.grantRead(role);
+  if (!remote) {
+    options.artifactBucket.grantRead(role);
+  }
   acknowledgeWildcards(role,
     'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
     + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
-    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS]);
-  return role.withoutPolicyUpdates();
+    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, ...(remote ? ARTIFACT_GRANTS_ACROSS_STACKS : [])]);
+  return role;
 }

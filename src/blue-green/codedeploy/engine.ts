@@ -1,4 +1,4 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, PhysicalName } from 'aws-cdk-lib';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -43,8 +43,11 @@ export class CodeDeployEngine implements BlueGreenEngine {
         `BlueGreenDeployment.codeDeploy(terminationWaitTime) (${this.terminationWaitTime.toHumanString()}) is shorter than the ${ALARM_WINDOW_MINUTES} minutes `
         + 'the built-in alarms need: an all-at-once deployment can end before they roll a bad version back');
     }
-    const application = new codedeploy.EcsApplication(scope, 'Application');
+    // Generated names only when a pipeline in another account or region names them (its deploy
+    // action); otherwise the template is unchanged.
+    const application = new codedeploy.EcsApplication(scope, 'Application', { applicationName: PhysicalName.GENERATE_IF_NEEDED });
     const deploymentGroup = new codedeploy.EcsDeploymentGroup(scope, 'DeploymentGroup', {
+      deploymentGroupName: PhysicalName.GENERATE_IF_NEEDED,
       application,
       service: options.service,
       blueGreenDeploymentConfig: {

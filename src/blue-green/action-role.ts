@@ -1,0 +1,108 @@
+import { PhysicalName, Stack } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { DeployActionOptions } from './engine';
+
+/**
+ * The role of a deploy action in an environment's own stack, for every engine: where it lives is
+ * decided by the pipeline (the `scope` it hands the engine); these helpers only make the role work
+ * from there.
+ *
+ * Internal module: not exported from the package entry point.
+ */
+
+/** Whether `scope` (where the engine creates the action's role) is in another stack than the pipeline. */
+export function isInOwnStack(scope: Construct, options: DeployActionOptions): boolean {
+  return Stack.of(scope) !== Stack.of(options.pipelineRole);
+}
+
+/**
+ * Who may assume a deploy action's role. In the pipeline's stack: the pipeline's role. In the
+ * environment's own stack the role cannot name the pipeline's role (that stack would then depend on
+ * the pipeline's, which depends on it): it trusts the pipeline's account, whose pipeline role alone
+ * is allowed to assume it (aws-cdk-lib's pipeline grants it sts:AssumeRole on the action's role), as
+ * aws-cdk-lib does for the cross-account action roles it generates
+ * (aws-codepipeline/lib/pipeline.js, getRoleFromActionPropsOrGenerateIfCrossAccount). A generated
+ * name lets the pipeline name it in another account.
+ */
+export function actionRoleTrust(options: DeployActionOptions, inOwnStack: boolean): Pick<iam.RoleProps, 'assumedBy' | 'roleName'> {
+  return inOwnStack
+    ? { assumedBy: new iam.AccountPrincipal(Stack.of(options.pipelineRole).account), roleName: PhysicalName.GENERATE_IF_NEEDED }
+    : { assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn) };
+}
+
+/**
+ * `action` (which got `role.withoutPolicyUpdates()`), granting `role` read access to the artifacts
+ * where that makes no stack depend on the pipeline's: see {@link ArtifactReadingAction}.
+ */
+export function readsArtifactsAcrossStacks(action: codepipeline.IAction, role: iam.Role): codepipeline.IAction {
+  return new ArtifactReadingAction(action, role);
+}
+
+/**
+ * Findings of the grants of a role in the environment's own stack: the artifact bucket named in another
+ * account, the pipeline account's keys (only the artifact key's policy admits the role), the
+ * replication bucket aws-cdk-lib creates in another region.
+ */
+export const ARTIFACT_GRANTS_ACROSS_STACKS = [
+  'Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:\\d{12}:key/\\*',
+  'Resource::arn:<AWS::Partition>:s3:::[a-z0-9.-]+/\\*',
+  'Resource::<CrossRegionReplicationSupport[A-Za-z0-9]*ReplicationBucket[A-Za-z0-9]*\\.Arn>/\\*',
+];
+
+/**
+ * A deploy action whose role lives in the environment's own stack. The bucket it reads is known at
+ * bind: the pipeline's artifact bucket, or (another region) the replication bucket aws-cdk-lib's
+ * pipeline creates in the action's stack (aws-codepipeline/lib/pipeline.js,
+ * createSupportResourcesForRegion with the action's resource stack). Grants go where they make no
+ * stack depend on the pipeline's, which depends on the environments' stacks: a bucket in the
+ * role's stack grants as usual; the pipeline's bucket and key name the role in their resource
+ * policies (all that IAM needs within one account) and, across accounts, the role's own policy
+ * allows the bucket (named: aws-cdk-lib generates its name for this use) and the pipeline
+ * account's keys, of which only the artifact key's policy admits the role.
+ */
+class ArtifactReadingAction implements codepipeline.IAction {
+  public readonly actionProperties: codepipeline.ActionProperties;
+
+  constructor(private readonly inner: codepipeline.IAction, private readonly role: iam.Role) {
+    this.actionProperties = inner.actionProperties;
+  }
+
+  public bind(scope: Construct, stage: codepipeline.IStage, options: codepipeline.ActionBindOptions): codepipeline.ActionConfig {
+    const bucket = options.bucket;
+    if (Stack.of(bucket) === Stack.of(this.role)) {
+      bucket.grantRead(this.role);
+    } else {
+      bucket.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [this.role],
+        actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+        resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+      }));
+      bucket.encryptionKey?.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [this.role],
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: ['*'],
+      }));
+      if (Stack.of(bucket).account !== Stack.of(this.role).account) {
+        this.role.addToPolicy(new iam.PolicyStatement({
+          actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+          resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+        }));
+        if (bucket.encryptionKey) {
+          this.role.addToPolicy(new iam.PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:DescribeKey'],
+            resources: [Stack.of(bucket).formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+          }));
+        }
+      }
+    }
+    return this.inner.bind(scope, stage, options);
+  }
+
+  public onStateChange(name: string, target?: events.IRuleTarget, options?: events.RuleProps): events.Rule {
+    return this.inner.onStateChange(name, target, options);
+  }
+}
+

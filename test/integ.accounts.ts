@@ -1,0 +1,28 @@
+/**
+ * integ: a pipeline in a tools account (111111111111, eu-west-1) with dev beside it, staging in a
+ * second account and prod in a third account and another region (us-east-1), as in the README's
+ * "Environments in other accounts and regions". Four stacks: Delivery (the pipeline and dev),
+ * Delivery-Shop-staging, Delivery-Shop-prod, whose stacks the pipeline's depends on.
+ */
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
+import { EcsCiCdPipeline, PipelineSource } from '../src';
+
+const app = new App();
+const tools = new Stack(app, 'Delivery', { env: { account: '111111111111', region: 'eu-west-1' } });
+const pipeline = new EcsCiCdPipeline(tools, 'Shop', {
+  source: PipelineSource.connection({
+    owner: 'acme',
+    repo: 'shop',
+    branch: 'main',
+    connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/0f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f',
+  }),
+  healthCheckPath: '/health',
+  environments: [
+    { name: 'dev', integrationTestCommands: ['curl -fsS "$SERVICE_URL/health"'] },
+    { name: 'staging', account: '222222222222' },
+    { name: 'prod', account: '333333333333', region: 'us-east-1', requireApproval: true, production: true },
+  ],
+});
+const environmentStacks = pipeline.environments.map(env => Stack.of(env)).filter(stack => stack !== tools);
+new IntegTest(app, 'ThreeAccounts', { testCases: [tools, ...environmentStacks] });
