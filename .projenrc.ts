@@ -61,7 +61,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   integrationTestAutoDiscover: false,
 
   githubOptions: { mergify: false },
-  gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', 'validation-report.json', '/bench-results/', '.tmp/'],
+  gitignore: ['cdk.out/', '*.d.ts.map', '.jsii.tabl.json', 'validation-report.json', '/bench-results/', '.tmp/', '__pycache__/'],
   // The tarball holds the library only (test/package/tarball.test.ts lists it), with the examples'
   // tablet (.jsii.tabl.json, from the rosetta task) and their fixture (rosetta/): a jsii-rosetta that
   // cannot reuse the tablet compiles the examples again from the fixture (Construct Hub does this).

@@ -106,7 +106,8 @@ export class ImageBuild extends Construct {
     // to read it (remote-build-data.ts, build-scripts/image-build/image-build.sh).
     const remoteData = remote.map(env => {
       // Created next to the environment's task definition (in a BlueGreenFargateService: the service).
-      const data = publishBuildData(env.taskDefinition.node.scope as Construct, this, deployEnvironmentData(buildSpecEnvironment(env, outputs[props.environments.indexOf(env)])), env.environmentName);
+      const envData = deployEnvironmentData(buildSpecEnvironment(env, outputs[props.environments.indexOf(env)]));
+      const data = publishBuildData(env.taskDefinition.node.scope as Construct, this, envData, env.environmentName);
       variables[deployEnvironmentVariable(env.environmentName)] = Stack.of(this).toJsonString({ name: env.environmentName, remote: data });
       return data;
     });
