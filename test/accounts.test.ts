@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { EcsCiCdPipeline, EcsCiCdPipelineProps, EnvironmentOptions, PipelineSource } from '../src';
+import { BlueGreenDeployment, EcsCiCdPipeline, EcsCiCdPipelineProps, EnvironmentOptions, PipelineSource } from '../src';
 import { IMAGE_BUILD_SCRIPTS_FOLDER } from '../src/pipeline/build-contract';
 import { ScanSeverity } from '../src/pipeline/image-build-props';
 import { buildSettings, deployEnvironmentData } from '../src/pipeline/image-build-spec';
@@ -488,5 +488,70 @@ esac
     expect(calls.filter(c => /\t(ssm|ecs)\t/.test(c)).every(c => c.endsWith('key=ASIATEMP'))).toBe(true);
     expect(calls.filter(c => /\tsts\t/.test(c))).toHaveLength(2);
     fs.rmSync(root, { recursive: true, force: true });
+  });
+});
+
+describe('the ECS-native engine across stacks, accounts and regions', () => {
+  function nativeEverywhere(prodRegion?: string) {
+    const app = new App();
+    const stack = new Stack(app, 'Delivery', { env: TOOLS });
+    pipelineIn(stack, {
+      blueGreen: BlueGreenDeployment.ecsNative(),
+      environments: [
+        { name: 'dev' },
+        { name: 'staging', account: '222222222222' },
+        { name: 'prod', account: '333333333333', region: prodRegion, production: true, blueGreen: BlueGreenDeployment.codeDeploy() },
+      ],
+    });
+    return { app, stack };
+  }
+  const deployOf = (stack: Stack, env: string) => ((Object.values(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'))[0] as any)
+    .Properties.Stages as any[]).find(s => s.Name === `Deploy-${env}`).Actions.find((a: any) => a.Name === 'Deploy');
+
+  test('a native environment in another account deploys with the ECS action, a role in that account and generated cluster and service names', () => {
+    const { app, stack } = nativeEverywhere();
+    const staging = stackNamed(app, 'Delivery-Shop-staging');
+    const deploy = deployOf(stack, 'staging');
+    expect(deploy.ActionTypeId.Provider).toBe('ECS');
+    expect(deploy.RoleArn).toEqual(jestRoleIn('222222222222', /delivery-shop-staging.*actionrole/));
+    expect(deploy.Configuration.ClusterName).toMatch(/^delivery-shop-staging/);
+    expect(deploy.Configuration.ServiceName).toMatch(/^delivery-shop-staging/);
+    expect(deploy.Configuration.FileName).toBe('imagedefinitions-staging.json');
+    // The drift guard lives with its environment.
+    Template.fromStack(staging).resourceCountIs('Custom::EcsImageRecord', 1);
+    Template.fromStack(staging).resourceCountIs('AWS::Events::Rule', 1);
+    Template.fromStack(stack).resourceCountIs('Custom::EcsImageRecord', 1);
+    // The build needs nothing of a native environment it cannot know at synth: no role to assume there.
+    Template.fromStack(staging).resourceCountIs('AWS::SSM::Parameter', 0);
+  });
+
+  test('a native environment in another region reads the replicated artifacts and pulls across regions', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Delivery', { env: TOOLS });
+    pipelineIn(stack, { blueGreen: BlueGreenDeployment.ecsNative(), environments: [{ name: 'dev' }, { name: 'prod', region: 'us-east-1', production: true }] });
+    const prod = stackNamed(app, 'Delivery-Shop-prod');
+    expect(deployOf(stack, 'prod')).toMatchObject({ ActionTypeId: { Provider: 'ECS' }, Region: 'us-east-1' });
+    Template.fromStack(prod).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+          Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^CrossRegionReplicationSupport.*ReplicationBucket'), 'Arn'] }]),
+        })]),
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^EnvprodDeployprodActionRole') }],
+    });
+  });
+
+  test('a same-account split with the native engine keeps the deploy role in the environment\'s stack', () => {
+    const { app, stack } = synth({ stackPerEnvironment: true, blueGreen: BlueGreenDeployment.ecsNative(), environments: [{ name: 'dev' }] });
+    const dev = stackNamed(app, 'Delivery-Shop-dev');
+    Template.fromStack(dev).hasResourceProperties('AWS::IAM::Role', { Description: Match.stringLikeRegexp('with the ECS deploy action') });
+    expect(deployOf(stack, 'dev').ActionTypeId.Provider).toBe('ECS');
+  });
+
+  test('no unsuppressed cdk-nag finding on any stack, native in two accounts and two regions', () => {
+    const { app } = nativeEverywhere('us-east-1');
+    const findings = nagFindingsByStack(app);
+    expect(Object.values(findings).flat()).toEqual([]);
   });
 });

@@ -73,7 +73,8 @@ export class ImageBuild extends Construct {
     });
     // Only an environment whose task definition the build renders needs data it cannot know at
     // synth; in another account or region that data is read there (remote-build-data.ts).
-    const remote = props.environments.filter((env, i) => isRemote(this, env.taskDefinition) && outputs[i].includes('taskDefinition'));
+    const elsewhere = props.environments.filter(env => isRemote(this, env.taskDefinition));
+    const remote = elsewhere.filter(env => outputs[props.environments.indexOf(env)].includes('taskDefinition'));
     const variables = imageBuildEnvironmentVariables({
       scriptsUrl: this.scripts.s3ObjectUrl,
       repositoryUri: props.repository.repositoryUri,
@@ -83,7 +84,7 @@ export class ImageBuild extends Construct {
       buildDirectory,
       buildArgs: props.buildArgs,
       scanSeverityThreshold: props.scanSeverityThreshold ?? ScanSeverity.CRITICAL,
-      environments: props.environments.map((env, i) => remote.includes(env)
+      environments: props.environments.map((env, i) => elsewhere.includes(env)
         // Read from the environment's own account or region at build time (below): nothing of its
         // stack may be referenced here.
         ? {

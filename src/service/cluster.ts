@@ -1,4 +1,4 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, PhysicalName } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
@@ -32,6 +32,8 @@ export function createServiceCluster(scope: Construct, props: BlueGreenFargateSe
     ?? createDefaultVpc(scope, 'Vpc', props.natGateways ?? (s.production ? 2 : 1), props.vpcEndpoints);
   const cluster = props.cluster ?? new ecs.Cluster(scope, 'Cluster', {
     vpc,
+    // Generated only when a pipeline in another account or region names it (its ECS deploy action).
+    clusterName: PhysicalName.GENERATE_IF_NEEDED,
     containerInsightsV2: ecs.ContainerInsights.ENABLED,
     enableFargateCapacityProviders: true,
   });

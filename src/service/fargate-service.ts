@@ -1,4 +1,4 @@
-import { Aspects, Duration } from 'aws-cdk-lib';
+import { Aspects, Duration, PhysicalName } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -50,6 +50,9 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     // flag); RegisterScalableTarget then moves the count into [minCapacity, maxCapacity]
     // (Application Auto Scaling API reference, RegisterScalableTarget).
     desiredCount: undefined,
+    // Generated only when a pipeline in another account or region names it (its ECS deploy action);
+    // otherwise the template is unchanged.
+    serviceName: PhysicalName.GENERATE_IF_NEEDED,
     deploymentController: props.blueGreen.deploymentController,
     deploymentStrategy: props.blueGreen.deploymentStrategy,
     bakeTime: props.blueGreen.bakeTime,

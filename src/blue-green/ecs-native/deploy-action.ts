@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { imageDefinitionsFile } from '../../pipeline/build-contract';
 import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
+import { actionRoleTrust, ARTIFACT_GRANTS_ACROSS_STACKS, isInOwnStack, readsArtifactsAcrossStacks } from '../action-role';
 import type { DeployActionOptions } from '../engine';
 
 /**
@@ -13,18 +14,22 @@ import type { DeployActionOptions } from '../engine';
  * service's current task definition with the images of `imagedefinitions-<env>.json` and updates
  * the service, which runs the service's blue/green (canary, linear) deployment; the action waits
  * for it (up to `deploymentTimeout`). Its role is scoped to the environment (created in `scope` as
- * `Deploy-<name>ActionRole`).
+ * `Deploy-<name>ActionRole`: the pipeline's construct, or the environment when it has a stack of
+ * its own, in its account).
  */
 export function ecsDeployAction(scope: Construct, environmentName: string, service: ecs.FargateService,
   taskDefinition: ecs.TaskDefinition, deploymentTimeout: Duration, options: DeployActionOptions): codepipeline.IAction {
-  return new actions.EcsDeployAction({
+  const remote = isInOwnStack(scope, options);
+  const role = createDeployRole(scope, environmentName, service, taskDefinition, options, remote);
+  const action = new actions.EcsDeployAction({
     actionName: options.actionName,
     runOrder: options.runOrder,
-    role: createDeployRole(scope, environmentName, service, taskDefinition, options),
+    role: role.withoutPolicyUpdates(),
     service,
     imageFile: options.buildOutput.atPath(imageDefinitionsFile(environmentName)),
     deploymentTimeout,
   });
+  return remote ? readsArtifactsAcrossStacks(action, role) : action;
 }
 
 /**
@@ -36,9 +41,9 @@ export function ecsDeployAction(scope: Construct, environmentName: string, servi
  * its own wider statements.
  */
 function createDeployRole(scope: Construct, name: string, service: ecs.FargateService,
-  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): iam.IRole {
+  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions, remote: boolean): iam.Role {
   const role = new iam.Role(scope, `Deploy-${name}ActionRole`, {
-    assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn),
+    ...actionRoleTrust(options, remote),
     description: `Deploys ${name} with the ECS deploy action from the pipeline's deploy artifacts`,
   });
   role.addToPolicy(new iam.PolicyStatement({
@@ -54,11 +59,13 @@ function createDeployRole(scope: Construct, name: string, service: ecs.FargateSe
     resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
     conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
   }));
-  options.artifactBucket.grantRead(role);
+  if (!remote) {
+    options.artifactBucket.grantRead(role);
+  }
   acknowledgeWildcards(role,
     'The ECS deploy action registers a task definition revision and reads tasks (ecs:*TaskDefinition, DescribeTasks, ListTasks and TagResource '
     + 'on a new revision have no usable resource-level permissions: Resource::*) and reads the deploy artifact (objects and key of the pipeline\'s own bucket); '
     + 'the service actions name the service, iam:PassRole the environment\'s two roles.',
-    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS]);
-  return role.withoutPolicyUpdates();
+    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, ...(remote ? ARTIFACT_GRANTS_ACROSS_STACKS : [])]);
+  return role;
 }
