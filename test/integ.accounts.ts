@@ -2,11 +2,13 @@
  * integ: a pipeline in a tools account (111111111111, eu-west-1) with dev beside it, staging in a
  * second account and prod in a third account and another region (us-east-1), as in the README's
  * "Environments in other accounts and regions". Four stacks: Delivery (the pipeline and dev),
- * Delivery-Shop-staging, Delivery-Shop-prod, whose stacks the pipeline's depends on.
+ * Delivery-Shop-staging, Delivery-Shop-prod, whose stacks the pipeline's depends on. Staging is
+ * deployed by the ECS-native engine (the ECS action with a role in its account, the image record
+ * with its environment), the others by CodeDeploy: both engines across accounts.
  */
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
-import { EcsCiCdPipeline, PipelineSource } from '../src';
+import { BlueGreenDeployment, EcsCiCdPipeline, PipelineSource } from '../src';
 
 const app = new App();
 const tools = new Stack(app, 'Delivery', { env: { account: '111111111111', region: 'eu-west-1' } });
@@ -20,7 +22,7 @@ const pipeline = new EcsCiCdPipeline(tools, 'Shop', {
   healthCheckPath: '/health',
   environments: [
     { name: 'dev', integrationTestCommands: ['curl -fsS "$SERVICE_URL/health"'] },
-    { name: 'staging', account: '222222222222' },
+    { name: 'staging', account: '222222222222', blueGreen: BlueGreenDeployment.ecsNative() },
     { name: 'prod', account: '333333333333', region: 'us-east-1', requireApproval: true, production: true },
   ],
 });
