@@ -1,4 +1,4 @@
-import { Annotations, Duration, PhysicalName, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { IDeployTarget } from './blue-green/deploy-target';
+import { acknowledgePipelineGrants, createArtifactBucket } from './pipeline/artifact-store';
 import { SOURCE_REVISION_VARIABLE } from './pipeline/build-contract';
 import { grantPullAcrossStacks, placeEnvironments, sharableVpc, validateResourceCount } from './pipeline/environment-stacks';
 import { ImageBuild } from './pipeline/image-build';
@@ -18,7 +19,6 @@ import { createTopic, notificationTarget } from './pipeline/notifications';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline/pipeline-props';
 import { buildOptions, containerOptions, isProduction, requiresApproval, validatePipelineProps } from './pipeline/pipeline-settings';
 import { createRepository } from './pipeline/repository';
-import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from './private/nag';
 import { createDefaultVpc } from './private/vpc';
 import { BlueGreenFargateService } from './service/blue-green-fargate-service';
 
@@ -133,19 +133,7 @@ export class EcsCiCdPipeline extends Construct {
     });
 
     // ---- pipeline ----------------------------------------------------------------------------------
-    this.artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
-      // A name only when an action role in another account or region reads the bucket (as aws-cdk-lib's
-      // own artifact bucket does, aws-codepipeline/lib/pipeline.js); otherwise the template is unchanged.
-      bucketName: PhysicalName.GENERATE_IF_NEEDED,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.encryptionKey,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy,
-      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
-    });
+    this.artifactBucket = createArtifactBucket(this, this.encryptionKey, removalPolicy);
     const crossRegion = placements.some(p => p.crossRegion);
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName: props.pipelineName,
@@ -243,30 +231,9 @@ export class EcsCiCdPipeline extends Construct {
       this.pipeline.addStage({ stageName: `Deploy-${env.name}`, actions: stageActions });
     });
 
-    this.addNagSuppressions();
-    if (crossRegion) { this.addCrossRegionNagSuppressions(); }
+    acknowledgePipelineGrants(this.pipeline);
     const stackPerEnvironment = props.stackPerEnvironment ?? false;
     validateResourceCount(pipelineStack, stackPerEnvironment);
     placements.forEach(p => p.stack && validateResourceCount(p.stack, stackPerEnvironment));
-  }
-
-  /** aws-cdk-lib's replication buckets and grants for the environments in other regions. */
-  private addCrossRegionNagSuppressions(): void {
-    acknowledgeWildcards(this.pipeline.role,
-      'aws-cdk-lib grants the pipeline role object access to its replication buckets in other regions (<bucket>/*) and, for their keys in another '
-      + 'stack, KMS actions on Resource::* in its own policy (kms Key.grant across environments); the keys\' policies admit the pipeline\'s account only.',
-      ['Resource::arn:<AWS::Partition>:s3:::[a-z0-9.-]+/\\*', 'Resource::\\*', 'Action::s3:PutObject\\*']);
-    for (const support of Object.values(this.pipeline.crossRegionSupport)) {
-      acknowledge(support.replicationBucket, 'AwsSolutions-S1',
-        'The pipeline\'s replication bucket in this region holds copies of its artifacts only; object-level auditing belongs in the account\'s CloudTrail data events.');
-    }
-  }
-
-  private addNagSuppressions(): void {
-    acknowledge(this.artifactBucket, 'AwsSolutions-S1',
-      'Only the pipeline and its actions use the artifact bucket; object-level auditing belongs in the account\'s CloudTrail data events.');
-    acknowledgeWildcards(this.pipeline,
-      'aws-cdk-lib grants the pipeline and its action roles object-level access to the pipeline\'s own artifact bucket and key (<bucket>/*, s3:GetObject*, kms:GenerateDataKey*, ...).',
-      [...BUCKET_AND_KEY_GRANTS, 'Action::s3:PutObjectAcl', 'Action::s3:PutObjectVersionAcl']);
   }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -10,12 +10,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { createDeploymentAlarms } from './alarms';
 import { configureAutoscaling } from './autoscaling';
-import { addServiceNagAcknowledgements, warnAboutSettings } from './checks';
+import { addServiceNagAcknowledgements, addServiceOutputs, warnAboutSettings } from './checks';
 import { createServiceCluster } from './cluster';
+import { wireDeployment } from './deployment-wiring';
 import { createFargateService } from './fargate-service';
-import { wireHooks } from './hook-wiring';
 import { createLoadBalancerPair } from './load-balancer';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
 import { BlueGreenFargateServiceProps } from './service-props';
@@ -149,6 +148,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.testUrl = pair.testUrl;
     this.aliasRecord = pair.aliasRecord;
     const trafficShifting = props.trafficShifting ?? TrafficShifting.allAtOnce();
+    // The engine's service settings (controller, strategy, alternate target and listener rules).
     const serviceConfig = this.blueGreen.configureService(this, {
       environmentName: this.environmentName,
       productionListener: this.productionListener,
@@ -183,51 +183,39 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     // ---- autoscaling ------------------------------------------------------------------------------
     this.scalableTarget = configureAutoscaling(this.service, this.blueTargetGroup, props, s);
 
-    // ---- alarms ---------------------------------------------------------------------------------
-    this.alarms = createDeploymentAlarms(this, {
+    // ---- alarms, hooks (the built-in smoke test and the user's functions), the engine bound to them --
+    const wiring = wireDeployment(this, {
       environmentName: this.environmentName,
-      blueTargetGroup: this.blueTargetGroup,
-      greenTargetGroup: this.greenTargetGroup,
-      loadBalancer: this.loadBalancer,
-      http5xxThreshold: s.http5xxThreshold,
-      responseTime: s.targetResponseTimeThreshold,
-    });
-
-    // ---- hooks: the built-in smoke test and the user's functions ---------------------------------
-    const wired = wireHooks(this, props, s,
-      { vpc: this.vpc, loadBalancer: this.loadBalancer, loadBalancerSecurityGroup: albSecurityGroup, protocol });
-    this.smokeTest = wired.smokeTest;
-    this.hooks = wired.hooks;
-
-    // ---- deployment engine: controller wiring, hooks, rollback alarms -----------------------------
-    this.deploymentTarget = this.blueGreen.bind(this, {
-      environmentName: this.environmentName,
+      props,
+      settings: s,
+      blueGreen: this.blueGreen,
+      trafficShifting,
+      vpc: this.vpc,
       service: this.service,
       taskDefinition: this.taskDefinition,
+      deliveredContainers: task.deliveredContainers,
+      loadBalancer: this.loadBalancer,
+      loadBalancerSecurityGroup: albSecurityGroup,
+      protocol,
       productionListener: this.productionListener,
       testListener: this.testListener,
       blueTargetGroup: this.blueTargetGroup,
       greenTargetGroup: this.greenTargetGroup,
-      alarms: [...this.alarms, ...(props.deploymentAlarms ?? [])],
-      hooks: this.hooks,
-      trafficShifting,
-      terminationWaitTime: s.terminationWaitTime,
-      deliveredContainers: task.deliveredContainers,
-      manualRerouteTimeout: props.manualRerouteTimeout,
     });
+    this.alarms = wiring.alarms;
+    this.smokeTest = wiring.smokeTest;
+    this.hooks = wiring.hooks;
+    this.deploymentTarget = wiring.deploymentTarget;
 
-    // ---- dashboard and outputs --------------------------------------------------------------------
+    // ---- dashboard, outputs, cdk-nag acknowledgements ---------------------------------------------
     if (props.dashboard ?? true) {
       this.dashboard = new ServiceDashboard(this, 'Dashboard', { service: this }).dashboard;
     }
-    new CfnOutput(this, 'ProductionUrl', { value: this.url, description: `Production URL of ${this.environmentName}` });
-    new CfnOutput(this, 'TestUrl', { value: this.testUrl, description: `Test listener URL of ${this.environmentName} (green task set during deployments)` });
-
+    addServiceOutputs(this, this.environmentName, this.url, this.testUrl);
     // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
-    const openProductionListener = s.internetFacing && admitsAnyAddress(productionCidrs);
-    const tokenCidrs = [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c));
     addServiceNagAcknowledgements(this.loadBalancer, this.taskDefinition, albSecurityGroup,
-      openProductionListener, tokenCidrs, props.accessLogBucket === undefined);
+      s.internetFacing && admitsAnyAddress(productionCidrs), [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c)),
+      props.accessLogBucket === undefined);
   }
 
   /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
@@ -285,6 +273,4 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     }
     return this.deploymentTarget;
   }
-
-
 }

@@ -1,4 +1,4 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -44,4 +44,10 @@ export function addServiceNagAcknowledgements(loadBalancer: elbv2.ApplicationLoa
   }
   acknowledge(taskDefinition, 'AwsSolutions-ECS2',
     'Plain environment variables carry non-secret configuration (AWS_XRAY_DAEMON_ADDRESS, the environment prop); secrets go through the secrets prop.');
+}
+
+/** The service's stack outputs: its production and test URLs. */
+export function addServiceOutputs(scope: Construct, environmentName: string, url: string, testUrl: string): void {
+  new CfnOutput(scope, 'ProductionUrl', { value: url, description: `Production URL of ${environmentName}` });
+  new CfnOutput(scope, 'TestUrl', { value: testUrl, description: `Test listener URL of ${environmentName} (green task set during deployments)` });
 }

@@ -1,0 +1,74 @@
+import { Stack } from 'aws-cdk-lib';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { BUILD_OUTPUT_FILES, BuildOutputKind, IMAGE_DETAIL_FILE } from './build-contract';
+import { ImageBuildProps } from './image-build-props';
+import { escapeRegex, flattenCfnReference } from '../private/nag';
+import { BuiltContainerOptions } from '../service/container-options';
+
+/**
+ * The image build's synth-time checks and small helpers (ImageBuild, image-build.ts).
+ *
+ * Internal module: not exported from the package entry point.
+ */
+
+/** The ECR actions that create images, layers or tags: denied to all but the build role with `restrictRepositoryPushes`. */
+export const PUSH_ACTIONS = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'];
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** The cdk-nag IAM5 finding of `asset.grantRead`: the objects of the asset's bucket (the bootstrap bucket). */
+export function assetObjectsFinding(asset: s3assets.Asset): string {
+  const finding = flattenCfnReference(Stack.of(asset).resolve(asset.bucket.arnForObjects('*')));
+  return `Resource::${escapeRegex(finding)}`;
+}
+
+/** CodeBuild rejects an inline buildspec longer than this (aws-cdk#14974). */
+const MAX_INLINE_BUILDSPEC = 25_600;
+
+/**
+ * Fails at synth when the buildspec would exceed CodeBuild's inline limit once CloudFormation has
+ * resolved its tokens (family names, function ARNs: counted at 128 characters each).
+ */
+export function checkInlineBuildSpecSize(buildSpec: object, what: string, remedy: string): void {
+  const estimate = JSON.stringify(buildSpec, undefined, 2).replace(/\$\{Token\[[^\]]*\]\}/g, 'x'.repeat(128)).length;
+  if (estimate > MAX_INLINE_BUILDSPEC) {
+    throw new Error(`${what} about ${estimate} characters once deployed; CodeBuild accepts at most ${MAX_INLINE_BUILDSPEC} inline: ${remedy}`);
+  }
+}
+
+/**
+ * Every environment's engine deploys from files in the build output; the build writes
+ * `imageDetail.json` and, per environment, exactly the files its engine asks for among the task
+ * definition, the AppSpec and the image definitions. An engine that needs another file would get a
+ * deploy action pointing at nothing: fail at synth instead. Returns each environment's kinds.
+ */
+export function buildOutputKinds(environments: ImageBuildProps['environments']): BuildOutputKind[][] {
+  return environments.map((env, i) => {
+    const name = env.environmentName;
+    const kinds = Object.keys(BUILD_OUTPUT_FILES) as BuildOutputKind[];
+    const writable = [IMAGE_DETAIL_FILE, ...kinds.map(kind => BUILD_OUTPUT_FILES[kind](name))];
+    const missing = env.buildOutputFiles.filter(file => !writable.includes(file));
+    if (missing.length > 0) {
+      throw new Error(`environments[${i}] ('${name}'): its blueGreen engine deploys from ${JSON.stringify(missing)}, `
+        + `which the image build does not write; it can write ${JSON.stringify(writable)}`);
+    }
+    const requested = kinds.filter(kind => env.buildOutputFiles.includes(BUILD_OUTPUT_FILES[kind](name)));
+    if (requested.length === 0) {
+      throw new Error(`environments[${i}] ('${name}'): its blueGreen engine deploys from ${JSON.stringify(env.buildOutputFiles)}, `
+        + `none of the per-environment files the image build writes (${JSON.stringify(writable.slice(1))})`);
+    }
+    return requested;
+  });
+}
+
+/** Every environment's task definition must have each additional container the build builds. */
+export function checkAdditionalContainers(environments: ImageBuildProps['environments'], containers: BuiltContainerOptions[]): void {
+  containers.forEach((c, j) => environments.forEach((env, i) => {
+    if (!env.taskDefinition.findContainer(c.name)) {
+      throw new Error(`additionalContainers[${j}].name ('${c.name}'): environments[${i}] ('${env.environmentName}') has no container of that name; `
+        + 'give the environments the same additionalContainers as the image build');
+    }
+  }));
+}
