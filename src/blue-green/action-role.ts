@@ -1,5 +1,6 @@
 import { PhysicalName, Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -31,6 +32,35 @@ export function actionRoleTrust(options: DeployActionOptions, inOwnStack: boolea
   return inOwnStack
     ? { assumedBy: new iam.AccountPrincipal(Stack.of(options.pipelineRole).account), roleName: PhysicalName.GENERATE_IF_NEEDED }
     : { assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn) };
+}
+
+/**
+ * The role of an environment's deploy action, for any engine, created in `scope` as
+ * `Deploy-<name>ActionRole` and trusted as {@link actionRoleTrust} says. The engine adds its own
+ * statements, then {@link grantTaskRolesAndArtifacts}, and gives the action the role without
+ * policy updates.
+ */
+export function createDeployActionRole(scope: Construct, name: string, description: string, options: DeployActionOptions,
+  inOwnStack: boolean): iam.Role {
+  return new iam.Role(scope, `Deploy-${name}ActionRole`, { ...actionRoleTrust(options, inOwnStack), description });
+}
+
+/**
+ * What every deploy action's role needs last: `iam:PassRole` on the environment's task role and
+ * execution role only (the two roles every deployed revision names, passed to ECS tasks only) and,
+ * in the pipeline's stack, read access to the artifacts (in an environment's own stack
+ * {@link readsArtifactsAcrossStacks} grants that).
+ */
+export function grantTaskRolesAndArtifacts(role: iam.Role, taskDefinition: ecs.TaskDefinition, options: DeployActionOptions,
+  inOwnStack: boolean): void {
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['iam:PassRole'],
+    resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
+    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  }));
+  if (!inOwnStack) {
+    options.artifactBucket.grantRead(role);
+  }
 }
 
 /**

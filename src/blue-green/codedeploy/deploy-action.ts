@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { appSpecFile, IMAGE_PLACEHOLDER_NAME, taskDefinitionFile } from '../../pipeline/build-contract';
 import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
-import { actionRoleTrust, ARTIFACT_GRANTS_ACROSS_STACKS, isInOwnStack, readsArtifactsAcrossStacks } from '../action-role';
+import { ARTIFACT_GRANTS_ACROSS_STACKS, createDeployActionRole, grantTaskRolesAndArtifacts, isInOwnStack, readsArtifactsAcrossStacks } from '../action-role';
 import type { DeployActionOptions } from '../engine';
 
 /**
@@ -44,10 +44,8 @@ export function codeDeployEcsDeployAction(scope: Construct, environmentName: str
  */
 function createDeployRole(scope: Construct, name: string, group: codedeploy.IEcsDeploymentGroup,
   taskDefinition: ecs.TaskDefinition, options: DeployActionOptions, remote: boolean): iam.Role {
-  const role = new iam.Role(scope, `Deploy-${name}ActionRole`, {
-    ...actionRoleTrust(options, remote),
-    description: `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
-  });
+  const role = createDeployActionRole(scope, name, `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
+    options, remote);
   role.addToPolicy(new iam.PolicyStatement({
     actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
     resources: [group.application.applicationArn],
@@ -62,14 +60,7 @@ function createDeployRole(scope: Construct, name: string, group: codedeploy.IEcs
   }));
   // ecs:*TaskDefinition actions take no task-definition resource (aws/containers-roadmap#929, open): '*' only.
   role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
-  role.addToPolicy(new iam.PolicyStatement({
-    actions: ['iam:PassRole'],
-    resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
-    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-  }));
-  if (!remote) {
-    options.artifactBucket.grantRead(role);
-  }
+  grantTaskRolesAndArtifacts(role, taskDefinition, options, remote);
   acknowledgeWildcards(role,
     'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
     + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { imageDefinitionsFile } from '../../pipeline/build-contract';
 import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
-import { actionRoleTrust, ARTIFACT_GRANTS_ACROSS_STACKS, isInOwnStack, readsArtifactsAcrossStacks } from '../action-role';
+import { ARTIFACT_GRANTS_ACROSS_STACKS, createDeployActionRole, grantTaskRolesAndArtifacts, isInOwnStack, readsArtifactsAcrossStacks } from '../action-role';
 import type { DeployActionOptions } from '../engine';
 
 /**
@@ -42,10 +42,8 @@ export function ecsDeployAction(scope: Construct, environmentName: string, servi
  */
 function createDeployRole(scope: Construct, name: string, service: ecs.FargateService,
   taskDefinition: ecs.TaskDefinition, options: DeployActionOptions, remote: boolean): iam.Role {
-  const role = new iam.Role(scope, `Deploy-${name}ActionRole`, {
-    ...actionRoleTrust(options, remote),
-    description: `Deploys ${name} with the ECS deploy action from the pipeline's deploy artifacts`,
-  });
+  const role = createDeployActionRole(scope, name, `Deploys ${name} with the ECS deploy action from the pipeline's deploy artifacts`,
+    options, remote);
   role.addToPolicy(new iam.PolicyStatement({
     actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
     resources: [service.serviceArn],
@@ -54,14 +52,7 @@ function createDeployRole(scope: Construct, name: string, service: ecs.FargateSe
     actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:DescribeTasks', 'ecs:ListTasks'],
     resources: ['*'],
   }));
-  role.addToPolicy(new iam.PolicyStatement({
-    actions: ['iam:PassRole'],
-    resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
-    conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-  }));
-  if (!remote) {
-    options.artifactBucket.grantRead(role);
-  }
+  grantTaskRolesAndArtifacts(role, taskDefinition, options, remote);
   acknowledgeWildcards(role,
     'The ECS deploy action registers a task definition revision and reads tasks (ecs:*TaskDefinition, DescribeTasks, ListTasks and TagResource '
     + 'on a new revision have no usable resource-level permissions: Resource::*) and reads the deploy artifact (objects and key of the pipeline\'s own bucket); '
