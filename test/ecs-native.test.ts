@@ -291,6 +291,9 @@ describe('ECS-native with additional containers', () => {
     const build = Object.values<any>(template.findResources('AWS::CodeBuild::Project')).find(p => p.Properties.Environment.PrivilegedMode);
     const settings = JSON.stringify(build.Properties.Environment.EnvironmentVariables);
     expect(settings).toContain('imagedefinitions-dev.json');
+    // No AppSpec data (hooks, capacity provider strategy) for an environment whose AppSpec nobody writes.
+    const dev = build.Properties.Environment.EnvironmentVariables.find((v: any) => v.Name === 'DEPLOY_ENVIRONMENT_DEV');
+    expect(JSON.stringify(dev.Value)).not.toMatch(/hooks|capacityProviderStrategy|SmokeTest/);
   });
 });
 

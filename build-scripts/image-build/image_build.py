@@ -14,7 +14,7 @@ names and the values shared with TypeScript), or a file named on the command lin
 - each of those          compact JSON of one environment: name, taskDefinitionArn (only when its
                          task definition is rendered), containerName (the application's),
                          containerPort and loadBalancerContainerName (of the container the load
-                         balancer targets; the name is absent when it is the application's), hooks ([[lifecycle event, Lambda ARN], ...] in
+                         balancer targets; the name is absent when it is the application's), with an AppSpec: hooks ([[lifecycle event, Lambda ARN], ...] in
                          lifecycle order), capacityProviderStrategy ([{capacityProvider, base, weight}])
                          and outputs ({kind: file name} for kinds taskDefinition, appSpec and
                          imageDefinitions: the files its deployment engine reads; absent means the

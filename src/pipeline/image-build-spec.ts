@@ -67,13 +67,16 @@ export function deployEnvironmentData(env: BuildSpecEnvironment): { [key: string
     // The AppSpec's ContainerName when the load balancer targets another container than the application's.
     ...(env.loadBalancerContainerName !== undefined && env.loadBalancerContainerName !== env.containerName
       ? { loadBalancerContainerName: env.loadBalancerContainerName } : {}),
-    // In lifecycle order: the scripts write them as given.
-    hooks: HOOK_EVENTS.filter(event => env.hooks?.[event] !== undefined).map(event => [event, env.hooks![event]]),
-    capacityProviderStrategy: (env.capacityProviderStrategy ?? []).map(s => ({
-      capacityProvider: s.capacityProvider,
-      base: s.base ?? 0,
-      weight: s.weight ?? 0,
-    })),
+    // The AppSpec's data, only for an environment whose AppSpec the build writes (CodeDeploy).
+    ...(outputs.includes('appSpec') ? {
+      // In lifecycle order: the scripts write them as given.
+      hooks: HOOK_EVENTS.filter(event => env.hooks?.[event] !== undefined).map(event => [event, env.hooks![event]]),
+      capacityProviderStrategy: (env.capacityProviderStrategy ?? []).map(s => ({
+        capacityProvider: s.capacityProvider,
+        base: s.base ?? 0,
+        weight: s.weight ?? 0,
+      })),
+    } : {}),
     ...(isDefault ? {} : { outputs: Object.fromEntries(outputs.map(kind => [kind, BUILD_OUTPUT_FILES[kind](env.name)])) }),
   };
 }
