@@ -10,7 +10,14 @@ import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import { BlueGreenDeployment, EcsCiCdPipeline, PipelineSource } from '../src';
 
-const app = new App();
+// The availability zones a lookup would return (no credentials here): real names instead of dummies.
+const app = new App({
+  context: {
+    'availability-zones:account=111111111111:region=eu-west-1': ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+    'availability-zones:account=222222222222:region=eu-west-1': ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+    'availability-zones:account=333333333333:region=us-east-1': ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+  },
+});
 const tools = new Stack(app, 'Delivery', { env: { account: '111111111111', region: 'eu-west-1' } });
 const pipeline = new EcsCiCdPipeline(tools, 'Shop', {
   source: PipelineSource.connection({
