@@ -102,6 +102,12 @@ export interface BlueGreenBindOptions {
   /** How long the old version is kept after the shift. */
   readonly terminationWaitTime: Duration;
   /**
+   * How long the rollback alarms need to evaluate a new version: the engine warns when the time it
+   * keeps the old version after the last shift is shorter.
+   * @default - no check
+   */
+  readonly rollbackAlarmWindow?: Duration;
+  /**
    * The containers whose images the pipeline delivers (they start with the bootstrap image);
    * empty when the service runs an image given in its props.
    * @default - none

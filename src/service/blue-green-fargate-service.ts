@@ -177,7 +177,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       blueTargetGroup: this.blueTargetGroup,
       loadBalancerSecurityGroup: albSecurityGroup,
       containerPort: s.loadBalancerContainerPort,
-      loadBalancerContainerName: s.loadBalancerContainerName === s.containerName ? undefined : s.loadBalancerContainerName,
+      loadBalancerContainerName: s.loadBalancerContainerName,
     });
 
     // ---- autoscaling ------------------------------------------------------------------------------

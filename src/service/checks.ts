@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import { NON_PRODUCTION_TERMINATION_WAIT, ResolvedServiceSettings, ServiceSettingsInput } from './settings';
+import { ResolvedServiceSettings, ServiceSettingsInput } from './settings';
 import { acknowledge, acknowledgeWildcards } from '../private/nag';
 
 /** Warnings about legal but risky settings. */
@@ -16,10 +16,6 @@ export function warnAboutSettings(scope: Construct, props: ServiceSettingsInput,
   if (s.desiredCountNotApplied) {
     warn('desiredCountNotApplied', `desiredCount (${props.desiredCount}) differs from minCapacity (${s.minCapacity}): the service carries no DesiredCount `
       + '(autoscaling owns it), so it starts with minCapacity tasks; set minCapacity instead');
-  }
-  if (s.terminationWaitBelowAlarmWindow) {
-    warn('terminationWaitBelowAlarmWindow', `terminationWaitTime (${s.terminationWaitTime.toHumanString()}) is shorter than the `
-      + `${NON_PRODUCTION_TERMINATION_WAIT.toHumanString()} the built-in alarms need: once the last traffic shift is done, the deployment ends before they can roll it back`);
   }
 }
 

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { createDeploymentAlarms } from './alarms';
 import { wireHooks } from './hook-wiring';
 import { BlueGreenFargateServiceProps } from './service-props';
-import { ResolvedServiceSettings } from './settings';
+import { NON_PRODUCTION_TERMINATION_WAIT, ResolvedServiceSettings } from './settings';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { IBlueGreenDeploymentTarget } from '../blue-green/engine';
 import { EnvironmentHooks } from '../blue-green/hooks';
@@ -70,6 +70,7 @@ export function wireDeployment(scope: Construct, w: DeploymentWiringProps): Depl
     hooks: wired.hooks,
     trafficShifting: w.trafficShifting,
     terminationWaitTime: s.terminationWaitTime,
+    rollbackAlarmWindow: NON_PRODUCTION_TERMINATION_WAIT,
     deliveredContainers: w.deliveredContainers,
     manualRerouteTimeout: w.props.manualRerouteTimeout,
   });

@@ -19,11 +19,8 @@ export interface FargateServiceProps {
   readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
   /** Port of the container the load balancer targets. */
   readonly containerPort: number;
-  /**
-   * Name of the container the load balancer targets.
-   * @default - the task definition's default container (the first essential one: the application's)
-   */
-  readonly loadBalancerContainerName?: string;
+  /** Name of the container the load balancer targets. */
+  readonly loadBalancerContainerName: string;
 }
 
 /**
@@ -76,21 +73,15 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     // priority, runs after it on the cluster's new child.
     Aspects.of(props.cluster).add(new DependOnCapacityProviderAssociations(service.node.defaultChild as ecs.CfnService));
   }
-  if (props.blueGreen.alternateTarget) {
-    // ECS-native blue/green: the target carries the alternate target group and the listener rules.
-    service.loadBalancerTarget({
-      containerName: props.loadBalancerContainerName ?? props.taskDefinition.defaultContainer!.containerName,
-      containerPort: props.containerPort,
-      alternateTarget: props.blueGreen.alternateTarget,
-    }).attachToApplicationTargetGroup(props.blueTargetGroup);
-  } else if (props.loadBalancerContainerName === undefined) {
-    service.attachToApplicationTargetGroup(props.blueTargetGroup);
-  } else {
-    // attachToApplicationTargetGroup targets the task definition's default container (aws-ecs
-    // base-service.js: defaultLoadBalancerTarget); another container is named explicitly.
-    service.loadBalancerTarget({ containerName: props.loadBalancerContainerName, containerPort: props.containerPort })
-      .attachToApplicationTargetGroup(props.blueTargetGroup);
-  }
+  // One target for every engine: the load-balanced container, named (attachToApplicationTargetGroup
+  // would take the task definition's default container, aws-ecs base-service.js:
+  // defaultLoadBalancerTarget), plus the alternate target group and listener rules when the engine
+  // shifts traffic itself (ECS-native).
+  service.loadBalancerTarget({
+    containerName: props.loadBalancerContainerName,
+    containerPort: props.containerPort,
+    alternateTarget: props.blueGreen.alternateTarget,
+  }).attachToApplicationTargetGroup(props.blueTargetGroup);
   // The green task set registers in the other target group: the same tasks' port must be open.
   serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');
   albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');

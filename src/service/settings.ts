@@ -58,8 +58,6 @@ export interface ResolvedServiceSettings {
   readonly testListenerPort: number;
   readonly internetFacing: boolean;
   readonly terminationWaitTime: Duration;
-  /** Whether `terminationWaitTime` was given and is shorter than the built-in alarms need to roll back. */
-  readonly terminationWaitBelowAlarmWindow: boolean;
   /** Whether `desiredCount` was given and differs from `minCapacity` (the count the service starts with). */
   readonly desiredCountNotApplied: boolean;
   readonly targetResponseTimeThreshold: Duration;
@@ -150,8 +148,6 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
 
   const terminationWaitTime = props.terminationWaitTime ?? (production ? Duration.minutes(5) : NON_PRODUCTION_TERMINATION_WAIT);
   validateDuration(p('terminationWaitTime'), terminationWaitTime, Duration.minutes(0), Duration.minutes(2880), 'minutes');
-  const terminationWaitBelowAlarmWindow = props.terminationWaitTime !== undefined && !terminationWaitTime.isUnresolved()
-    && terminationWaitTime.toMilliseconds() < NON_PRODUCTION_TERMINATION_WAIT.toMilliseconds();
 
   // CodeDeploy documents no range for DeploymentReadyOption.waitTimeInMinutes; 2 days is the limit it
   // documents for the other wait of the same configuration (BlueInstanceTerminationOption).
@@ -202,7 +198,6 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
     testListenerPort,
     internetFacing: props.internetFacing ?? true,
     terminationWaitTime,
-    terminationWaitBelowAlarmWindow,
     desiredCountNotApplied: props.desiredCount !== undefined && !Token.isUnresolved(props.desiredCount) && props.desiredCount !== minCapacity,
     targetResponseTimeThreshold,
     http5xxThreshold,

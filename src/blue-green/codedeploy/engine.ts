@@ -13,9 +13,7 @@ import { acknowledge } from '../../private/nag';
 import { validateDuration } from '../../private/validation';
 import type { BlueGreenBindOptions, BlueGreenServiceConfig, DeployActionOptions, IBlueGreenDeploymentTarget } from '../engine';
 import type { BlueGreenEngine } from '../engine-internal';
-
-/** The longest built-in alarm window (3 one-minute datapoints) plus a minute for the metrics to arrive. */
-const ALARM_WINDOW_MINUTES = 4;
+import { warnIfBelowRollbackWindow } from '../rollback-window';
 
 /** CodeDeploy blue/green: a CODE_DEPLOY controller, an application and deployment group per environment. */
 export class CodeDeployEngine implements BlueGreenEngine {
@@ -38,11 +36,9 @@ export class CodeDeployEngine implements BlueGreenEngine {
   public bind(scope: Construct, bound: BlueGreenBindOptions): CodeDeployDeploymentTarget {
     // The engine's own setting wins over the environment's (deprecated) one.
     const options: BlueGreenBindOptions = { ...bound, terminationWaitTime: this.terminationWaitTime ?? bound.terminationWaitTime };
-    if (this.terminationWaitTime && !this.terminationWaitTime.isUnresolved() && this.terminationWaitTime.toMinutes() < ALARM_WINDOW_MINUTES) {
-      Annotations.of(scope).addWarningV2('cdk-ecs-cicd-pipeline:terminationWaitBelowAlarmWindow',
-        `BlueGreenDeployment.codeDeploy(terminationWaitTime) (${this.terminationWaitTime.toHumanString()}) is shorter than the ${ALARM_WINDOW_MINUTES} minutes `
-        + 'the built-in alarms need: an all-at-once deployment can end before they roll a bad version back');
-    }
+    warnIfBelowRollbackWindow(scope, 'terminationWaitBelowAlarmWindow',
+      this.terminationWaitTime ? 'BlueGreenDeployment.codeDeploy(terminationWaitTime)' : 'terminationWaitTime',
+      options.terminationWaitTime, options.rollbackAlarmWindow);
     // Generated names only when a pipeline in another account or region names them (its deploy
     // action); otherwise the template is unchanged.
     const application = new codedeploy.EcsApplication(scope, 'Application', { applicationName: PhysicalName.GENERATE_IF_NEEDED });

@@ -17,6 +17,8 @@ import type {
 } from '../engine';
 import type { BlueGreenEngine } from '../engine-internal';
 import { EnvironmentHooks } from '../hooks';
+import { warnIfBelowRollbackWindow } from '../rollback-window';
+import { TrafficShifting } from '../traffic-shifting';
 
 /**
  * The hook points as ECS lifecycle stages. ECS runs a hook when its stage starts: the production
@@ -52,14 +54,8 @@ export class EcsNativeEngine implements BlueGreenEngine {
   }
 
   public configureService(scope: Construct, options: BlueGreenServiceConfigOptions): BlueGreenServiceConfig {
-    const strategy = ecsStrategy(options.environmentName, options.trafficShifting);
-    const bakeTime = this.bakeTime ?? options.terminationWaitTime;
-    if (!this.bakeTime && !bakeTime.isUnresolved() && bakeTime.toMinutes() > MAX_ECS_BAKE_TIME.toMinutes()) {
-      throw new Error(`environment '${options.environmentName}': terminationWaitTime (${bakeTime.toMinutes()} minutes) is the ECS-native engine's bake time, `
-        + `which ECS limits to ${MAX_ECS_BAKE_TIME.toMinutes()} minutes: set BlueGreenDeployment.ecsNative({ bakeTime }) or a shorter terminationWaitTime`);
-    }
-    // Fails at synth when the deployment cannot fit the deploy action's wait.
-    deployActionTimeout(options.environmentName, options.trafficShifting, strategy.shiftDuration, bakeTime);
+    // Fails at synth on values ECS rejects and when the deployment cannot fit the deploy action's wait.
+    const { strategy, bakeTime } = this.plan(options.environmentName, options.trafficShifting, options.terminationWaitTime);
 
     // ECS shifts traffic by rewriting listener rules (not listener default actions): one rule per
     // listener, matching every request, in the weighted form ECS itself writes. The rules' properties
@@ -118,10 +114,27 @@ export class EcsNativeEngine implements BlueGreenEngine {
     const imageRecord = delivered.length > 0
       ? new ImageRecord(scope, 'ImageRecord', { service: options.service, taskDefinition: options.taskDefinition, containers: delivered })
       : undefined;
-    const strategy = ecsStrategy(options.environmentName, options.trafficShifting);
-    const bakeTime = this.bakeTime ?? options.terminationWaitTime;
-    const timeout = deployActionTimeout(options.environmentName, options.trafficShifting, strategy.shiftDuration, bakeTime);
+    const { bakeTime, timeout } = this.plan(options.environmentName, options.trafficShifting, options.terminationWaitTime);
+    // ECS watches the deployment alarms during the bake time.
+    warnIfBelowRollbackWindow(scope, 'bakeTimeBelowAlarmWindow', this.bakeTime ? 'BlueGreenDeployment.ecsNative(bakeTime)' : 'terminationWaitTime',
+      bakeTime, options.rollbackAlarmWindow);
     return new EcsNativeDeploymentTarget(options.environmentName, options.service, options.taskDefinition, timeout, imageRecord);
+  }
+
+  /**
+   * The environment's deployment as ECS runs it: strategy, bake time (the engine's, or the
+   * environment's `terminationWaitTime`) and the deploy action's timeout. Throws, naming the
+   * environment and the prop, on values ECS or the deploy action cannot take.
+   */
+  private plan(environmentName: string, trafficShifting: TrafficShifting, terminationWaitTime: Duration) {
+    const strategy = ecsStrategy(environmentName, trafficShifting);
+    const bakeTime = this.bakeTime ?? terminationWaitTime;
+    if (!this.bakeTime && !bakeTime.isUnresolved() && bakeTime.toMinutes() > MAX_ECS_BAKE_TIME.toMinutes()) {
+      throw new Error(`environment '${environmentName}': terminationWaitTime (${bakeTime.toMinutes()} minutes) is the ECS-native engine's bake time, `
+        + `which ECS limits to ${MAX_ECS_BAKE_TIME.toMinutes()} minutes: set BlueGreenDeployment.ecsNative({ bakeTime }) or a shorter terminationWaitTime`);
+    }
+    const timeout = deployActionTimeout(environmentName, trafficShifting, strategy.shiftDuration, bakeTime);
+    return { strategy, bakeTime, timeout };
   }
 }
 

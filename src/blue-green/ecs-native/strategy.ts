@@ -33,7 +33,7 @@ export interface EcsStrategy {
  * Throws, naming the environment and the prop, on values ECS does not accept.
  */
 export function ecsStrategy(environmentName: string, shifting: TrafficShifting): EcsStrategy {
-  const at = `environment '${environmentName}': trafficShifting (${describe(shifting)})`;
+  const at = `environment '${environmentName}': trafficShifting (${describeShifting(shifting)})`;
   if (shifting.kind === 'ALL_AT_ONCE') {
     return { deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN, shiftDuration: Duration.minutes(0) };
   }
@@ -58,7 +58,7 @@ export function ecsStrategy(environmentName: string, shifting: TrafficShifting):
 }
 
 /** e.g. `canary 10% then the rest after 5 minutes`. */
-export function describe(shifting: TrafficShifting): string {
+export function describeShifting(shifting: TrafficShifting): string {
   switch (shifting.kind) {
     case 'CANARY': return `canary ${shifting.percent}% then the rest after ${shifting.interval!.toHumanString()}`;
     case 'LINEAR': return `linear ${shifting.percent}% every ${shifting.interval!.toHumanString()}`;
@@ -73,7 +73,7 @@ export function describe(shifting: TrafficShifting): string {
 export function deployActionTimeout(environmentName: string, shifting: TrafficShifting, shiftDuration: Duration, bakeTime: Duration): Duration {
   const needed = shiftDuration.toMinutes() + bakeTime.toMinutes() + DEPLOYMENT_OVERHEAD.toMinutes();
   if (needed > MAX_ECS_ACTION_TIMEOUT.toMinutes()) {
-    throw new Error(`environment '${environmentName}': an ECS-native deployment with trafficShifting (${describe(shifting)}) and bakeTime `
+    throw new Error(`environment '${environmentName}': an ECS-native deployment with trafficShifting (${describeShifting(shifting)}) and bakeTime `
       + `(${bakeTime.toHumanString()}) needs about ${needed} minutes (${DEPLOYMENT_OVERHEAD.toMinutes()} of them for tasks, health checks and hooks), `
       + `but CodePipeline's ECS deploy action waits at most ${MAX_ECS_ACTION_TIMEOUT.toMinutes()}: shorten bakeTime or the traffic shift, `
       + 'or use BlueGreenDeployment.codeDeploy() (its action waits for the whole deployment)');
