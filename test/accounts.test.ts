@@ -150,6 +150,25 @@ const jestRoleIn = (account: string, name: RegExp) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, expect.stringMatching(new RegExp(`^:iam::${account}:role/${name.source}`))]],
 });
 
+/** The action `name` of the pipeline's `Deploy-<environment>` stage in `stack`. */
+function actionOf(stack: Stack, environment: string, name: string): any {
+  const pipeline = Object.values<any>(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'))[0];
+  return pipeline.Properties.Stages.find((s: any) => s.Name === `Deploy-${environment}`).Actions.find((a: any) => a.Name === name);
+}
+
+/** The prod deploy role (in its own stack and region) may read the replication bucket aws-cdk-lib created there. */
+function expectDeployRoleReadsReplicationBucket(prod: Stack): void {
+  Template.fromStack(prod).hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([Match.objectLike({
+        Action: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
+        Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^CrossRegionReplicationSupport.*ReplicationBucket'), 'Arn'] }]),
+      })]),
+    },
+    Roles: [{ Ref: Match.stringLikeRegexp('^EnvprodDeployprodActionRole') }],
+  });
+}
+
 describe('cross-account', () => {
   const { app, stack } = threeAccounts();
   const staging = stackNamed(app, 'Delivery-Shop-staging');
@@ -163,8 +182,7 @@ describe('cross-account', () => {
   });
 
   test('the deploy action runs with a role in the target account, trusted by the pipeline\'s account', () => {
-    const stages = (Object.values(pipelineTemplate.findResources('AWS::CodePipeline::Pipeline'))[0] as any).Properties.Stages as any[];
-    const deploy = stages.find(s => s.Name === 'Deploy-prod').Actions.find((a: any) => a.Name === 'Deploy');
+    const deploy = actionOf(stack, 'prod', 'Deploy');
     expect(deploy.RoleArn).toEqual(jestRoleIn('333333333333', /delivery-shop-prod.*actionrole/));
     expect(deploy.Configuration.ApplicationName).toMatch(/^delivery-shop-prod/);
     Template.fromStack(prod).hasResourceProperties('AWS::IAM::Role', {
@@ -205,8 +223,7 @@ describe('cross-account', () => {
   });
 
   test('the approval before prod links no URL of another account (unknown in this template)', () => {
-    const stages = (Object.values(pipelineTemplate.findResources('AWS::CodePipeline::Pipeline'))[0] as any).Properties.Stages as any[];
-    const approve = stages.find(s => s.Name === 'Deploy-prod').Actions.find((a: any) => a.Name === 'Approve');
+    const approve = actionOf(stack, 'prod', 'Approve');
     expect(approve.Configuration.ExternalEntityLink).toBeUndefined();
   });
 });
@@ -221,15 +238,7 @@ describe('cross-region', () => {
     expect(pipeline.ArtifactStores.map((s: any) => s.Region).sort()).toEqual(['eu-west-1', 'us-east-1']);
     const replication = Template.fromStack(prod).findResources('AWS::S3::Bucket');
     expect(Object.keys(replication).some(id => id.startsWith('CrossRegionReplicationSupport'))).toBe(true);
-    Template.fromStack(prod).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
-          Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^CrossRegionReplicationSupport.*ReplicationBucket'), 'Arn'] }]),
-        })]),
-      },
-      Roles: [{ Ref: Match.stringLikeRegexp('^EnvprodDeployprodActionRole') }],
-    });
+    expectDeployRoleReadsReplicationBucket(prod);
   });
 
   test('the tasks pull from the pipeline\'s region (cross-region pull: no registry-wide replication)', () => {
@@ -505,13 +514,11 @@ describe('the ECS-native engine across stacks, accounts and regions', () => {
     });
     return { app, stack };
   }
-  const deployOf = (stack: Stack, env: string) => ((Object.values(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'))[0] as any)
-    .Properties.Stages as any[]).find(s => s.Name === `Deploy-${env}`).Actions.find((a: any) => a.Name === 'Deploy');
 
   test('a native environment in another account deploys with the ECS action, a role in that account and generated cluster and service names', () => {
     const { app, stack } = nativeEverywhere();
     const staging = stackNamed(app, 'Delivery-Shop-staging');
-    const deploy = deployOf(stack, 'staging');
+    const deploy = actionOf(stack, 'staging', 'Deploy');
     expect(deploy.ActionTypeId.Provider).toBe('ECS');
     expect(deploy.RoleArn).toEqual(jestRoleIn('222222222222', /delivery-shop-staging.*actionrole/));
     expect(deploy.Configuration.ClusterName).toMatch(/^delivery-shop-staging/);
@@ -530,23 +537,15 @@ describe('the ECS-native engine across stacks, accounts and regions', () => {
     const stack = new Stack(app, 'Delivery', { env: TOOLS });
     pipelineIn(stack, { blueGreen: BlueGreenDeployment.ecsNative(), environments: [{ name: 'dev' }, { name: 'prod', region: 'us-east-1', production: true }] });
     const prod = stackNamed(app, 'Delivery-Shop-prod');
-    expect(deployOf(stack, 'prod')).toMatchObject({ ActionTypeId: { Provider: 'ECS' }, Region: 'us-east-1' });
-    Template.fromStack(prod).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Action: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'],
-          Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^CrossRegionReplicationSupport.*ReplicationBucket'), 'Arn'] }]),
-        })]),
-      },
-      Roles: [{ Ref: Match.stringLikeRegexp('^EnvprodDeployprodActionRole') }],
-    });
+    expect(actionOf(stack, 'prod', 'Deploy')).toMatchObject({ ActionTypeId: { Provider: 'ECS' }, Region: 'us-east-1' });
+    expectDeployRoleReadsReplicationBucket(prod);
   });
 
   test('a same-account split with the native engine keeps the deploy role in the environment\'s stack', () => {
     const { app, stack } = synth({ stackPerEnvironment: true, blueGreen: BlueGreenDeployment.ecsNative(), environments: [{ name: 'dev' }] });
     const dev = stackNamed(app, 'Delivery-Shop-dev');
     Template.fromStack(dev).hasResourceProperties('AWS::IAM::Role', { Description: Match.stringLikeRegexp('with the ECS deploy action') });
-    expect(deployOf(stack, 'dev').ActionTypeId.Provider).toBe('ECS');
+    expect(actionOf(stack, 'dev', 'Deploy').ActionTypeId.Provider).toBe('ECS');
   });
 
   test('no unsuppressed cdk-nag finding on any stack, native in two accounts and two regions', () => {

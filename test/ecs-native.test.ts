@@ -1,5 +1,6 @@
+import * as fs from 'fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -250,6 +251,8 @@ describe('drift guard', () => {
       expect(input).toContain(key);
     }
     expect(rule.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching('CdkEcsCicdPipelineImageRecord'), 'Arn'] });
+    // A missed recording is a later drift: EventBridge retries for two hours.
+    expect(rule.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 });
   });
 
   test.each([
@@ -301,5 +304,32 @@ describe('ECS-native and manual reroute', () => {
   test('GIVEN manualRerouteTimeout with ecsNative() THEN synth fails naming the prop and the engine that supports it', () => {
     expect(() => serviceStack({ manualRerouteTimeout: Duration.hours(1) }))
       .toThrow(/environment 'Api': manualRerouteTimeout \(1 hour\) needs BlueGreenDeployment.codeDeploy\(\)/);
+  });
+});
+
+describe('ECS-native defaults worth pinning', () => {
+  test('GIVEN a bake time shorter than the built-in alarms need THEN the service warns, naming where the bake time came from', () => {
+    const { stack } = serviceStack({ blueGreen: BlueGreenDeployment.ecsNative({ bakeTime: Duration.minutes(1) }) });
+    const warnings = Annotations.fromStack(stack).findWarning('/Native/Api', Match.stringLikeRegexp('bakeTimeBelowAlarmWindow'));
+    expect(warnings.map(w => String(w.entry.data))).toEqual([
+      expect.stringMatching(/^BlueGreenDeployment.ecsNative\(bakeTime\) \(1 minute\) is shorter than the 4 minutes the built-in alarms need/),
+    ]);
+  });
+
+  test('GIVEN the default bake time THEN nothing warns', () => {
+    const { stack } = serviceStack();
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('BelowAlarmWindow'))).toEqual([]);
+  });
+
+  test.each([
+    [ecs.CpuArchitecture.X86_64, 'linux/amd64'],
+    [ecs.CpuArchitecture.ARM64, 'linux/arm64'],
+  ])('GIVEN cpuArchitecture %s THEN the command-less bootstrap image is built for %s', (cpuArchitecture, platform) => {
+    const { stack } = serviceStack({ cpuArchitecture });
+    const assembly = (stack.node.root as App).synth();
+    const manifest = JSON.parse(fs.readFileSync(`${assembly.directory}/${stack.artifactId}.assets.json`, 'utf8'));
+    const images = Object.values<any>(manifest.dockerImages ?? {});
+    expect(images).toHaveLength(1);
+    expect(images[0].source).toMatchObject({ platform, dockerBuildArgs: { PORT: '8080', HEALTH_CHECK_PATH: '/' } });
   });
 });
