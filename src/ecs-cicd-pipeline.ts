@@ -8,13 +8,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { IDeployTarget } from './blue-green/deploy-target';
+import { isManualStepNotifier } from './blue-green/engine-internal';
 import { acknowledgePipelineGrants, createArtifactBucket } from './pipeline/artifact-store';
 import { SOURCE_REVISION_VARIABLE } from './pipeline/build-contract';
 import { grantPullAcrossStacks, placeEnvironments, sharableVpc, validateResourceCount } from './pipeline/environment-stacks';
 import { ImageBuild } from './pipeline/image-build';
 import { createProductionImageTagging } from './pipeline/image-tagging';
 import { createIntegrationTests } from './pipeline/integration-tests';
-import { notifyManualReroute } from './pipeline/manual-reroute';
 import { createTopic, notificationTarget } from './pipeline/notifications';
 import { EcsCiCdPipelineProps, EnvironmentOptions } from './pipeline/pipeline-props';
 import { buildOptions, containerOptions, isProduction, requiresApproval, validatePipelineProps } from './pipeline/pipeline-settings';
@@ -208,10 +208,10 @@ export class EcsCiCdPipeline extends Construct {
         pipelineRole: this.pipeline.role,
         artifactBucket: this.artifactBucket,
       }));
-      if (env.manualRerouteTimeout) {
-        const service = this.environments[i];
-        notifyManualReroute(this, this.approvalTopic ?? this.notificationTopic,
-          { environmentName: env.name, deploymentTarget: service.deploymentTarget, testUrl: service.testUrl, timeout: env.manualRerouteTimeout });
+      const deployment = this.environments[i].deploymentTarget;
+      if (env.manualRerouteTimeout && isManualStepNotifier(deployment)) {
+        deployment.notifyManualSteps(this, this.approvalTopic ?? this.notificationTopic,
+          { environmentName: env.name, testUrl: this.environments[i].testUrl, timeout: env.manualRerouteTimeout });
       }
       // After the deployment, alongside the tests: production runs this digest whatever they say.
       if (tagging && isProduction(envs, i)) { stageActions.push(tagging.action(env.name, buildOutput, 3)); }

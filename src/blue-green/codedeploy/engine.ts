@@ -3,16 +3,18 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { codeDeployEcsDeployAction } from './deploy-action';
 import { codeDeployDeploymentConfig } from './deployment-config';
 import { LIFECYCLE_EVENTS } from './lifecycle-events';
+import { notifyManualReroute } from './manual-reroute';
 import { CodeDeployBlueGreenOptions } from './options';
 import { appSpecFile, taskDefinitionFile } from '../../pipeline/build-contract';
 import { acknowledge } from '../../private/nag';
 import { validateDuration } from '../../private/validation';
 import type { BlueGreenBindOptions, BlueGreenServiceConfig, DeployActionOptions, IBlueGreenDeploymentTarget } from '../engine';
-import type { BlueGreenEngine } from '../engine-internal';
+import type { BlueGreenEngine, ManualStepNotice, ManualStepNotifier } from '../engine-internal';
 import { warnIfBelowRollbackWindow } from '../rollback-window';
 
 /** CodeDeploy blue/green: a CODE_DEPLOY controller, an application and deployment group per environment. */
@@ -70,7 +72,7 @@ export class CodeDeployEngine implements BlueGreenEngine {
 }
 
 /** A CodeDeploy environment, as the pipeline sees it. */
-export class CodeDeployDeploymentTarget implements IBlueGreenDeploymentTarget {
+export class CodeDeployDeploymentTarget implements IBlueGreenDeploymentTarget, ManualStepNotifier {
   public readonly buildOutputFiles: string[];
 
   constructor(
@@ -84,6 +86,11 @@ export class CodeDeployDeploymentTarget implements IBlueGreenDeploymentTarget {
 
   public deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction {
     return codeDeployEcsDeployAction(scope, this.environmentName, this.deploymentGroup, this.taskDefinition, options);
+  }
+
+  /** An EventBridge rule on this deployment group's state changes that publishes to `topic` (manual-reroute.ts). */
+  public notifyManualSteps(scope: Construct, topic: sns.ITopic, notice: ManualStepNotice): void {
+    notifyManualReroute(scope, topic, notice, this.deploymentGroup);
   }
 }
 

@@ -1,24 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
-import { IBlueGreenDeploymentTarget } from '../blue-green/engine';
-import { acknowledgeWildcards } from '../private/nag';
-
-/** What the message about a deployment that waits for its reroute names. */
-export interface ManualRerouteNotice {
-  /** The environment. */
-  readonly environmentName: string;
-  /** Its engine, bound (the deployment group). */
-  readonly deploymentTarget: IBlueGreenDeploymentTarget;
-  /** The test listener's URL, where the person checks the green version first. */
-  readonly testUrl: string;
-  /** How long the deployment waits. */
-  readonly timeout: Duration;
-}
+import { acknowledgeWildcards } from '../../private/nag';
+import type { ManualStepNotice } from '../engine-internal';
 
 /**
  * Tells `topic` when an environment's deployment starts and when it waits for a person to reroute
@@ -38,14 +25,14 @@ export interface ManualRerouteNotice {
  * command and the deadline.
  *
  * The rule lives in `scope`'s stack, so it sees deployments in that stack's account and region.
- * Only CodeDeploy environments get it; another engine's environments are left alone (the engine
- * decides how it waits for a person and how it says so).
+ * The pipeline reaches it through the engine-neutral `notifyManualSteps` of a bound engine
+ * (engine-internal.ts); another engine decides how it waits for a person and how it says so.
  *
  * Created in `scope` as `ManualReroute-<environment>`.
  */
-export function notifyManualReroute(scope: Construct, topic: sns.ITopic, notice: ManualRerouteNotice): events.Rule | undefined {
-  const target = notice.deploymentTarget;
-  if (!(target instanceof CodeDeployDeploymentTarget)) { return undefined; }
+export function notifyManualReroute(
+  scope: Construct, topic: sns.ITopic, notice: ManualStepNotice, deploymentGroup: codedeploy.IEcsDeploymentGroup,
+): events.Rule {
   const rule = new events.Rule(scope, `ManualReroute-${notice.environmentName}`, {
     description: `Tells ${notice.environmentName}'s approvers when a deployment starts and waits for them to reroute production traffic`,
     eventPattern: {
@@ -53,8 +40,8 @@ export function notifyManualReroute(scope: Construct, topic: sns.ITopic, notice:
       detailType: ['CodeDeploy Deployment State-change Notification'],
       detail: {
         state: ['START', 'READY'],
-        application: [target.application.applicationName],
-        deploymentGroup: [target.deploymentGroup.deploymentGroupName],
+        application: [deploymentGroup.application.applicationName],
+        deploymentGroup: [deploymentGroup.deploymentGroupName],
       },
     },
   });
