@@ -462,7 +462,7 @@ esac
       taskDefinitionArn: arn,
       containerName: 'app',
       containerPort: 8080,
-      hooks: { AfterAllowTestTraffic: 'arn:aws:lambda:us-east-1:333333333333:function:smoke' },
+      engineData: { hooks: [['AfterAllowTestTraffic', 'arn:aws:lambda:us-east-1:333333333333:function:smoke']] },
     })));
     fs.writeFileSync(path.join(fixtures, 'taskdef.json'), JSON.stringify({
       taskDefinition: { taskDefinitionArn: arn, family: 'prod', revision: 7, containerDefinitions: [{ name: 'app', image: 'bootstrap' }] },

@@ -2,7 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { BlueGreenFargateService, IDeployTarget } from '../src';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { BlueGreenDeployment, BlueGreenFargateService, IDeployTarget } from '../src';
 import { nagFindings } from './support/nag';
 
 /**
@@ -65,3 +66,40 @@ describe('a service as a deploy target', () => {
   });
 });
 
+
+/**
+ * What the build needs of an environment beyond its task definition and container comes from the
+ * engine: the build itself knows nothing of AppSpecs or hooks.
+ */
+describe('a service as an image build environment: the engine\'s build data', () => {
+  test('codeDeploy(): the AppSpec\'s hooks as [event, ARN] in lifecycle order and the service\'s capacity provider strategy', () => {
+    // GIVEN a service with two hooks given out of lifecycle order, next to the smoke test
+    const stack = new Stack(new App(), 'Stack');
+    const hook = (id: string) => new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    const after = hook('After');
+    const before = hook('Before');
+    const svc = new BlueGreenFargateService(stack, 'Svc', { hooks: { afterAllowTraffic: after, beforeInstall: before } });
+
+    // THEN
+    expect(svc.buildData).toEqual({
+      hooks: [
+        ['BeforeInstall', before.functionArn],
+        ['AfterAllowTestTraffic', svc.smokeTest!.function.functionArn],
+        ['AfterAllowTraffic', after.functionArn],
+      ],
+      capacityProviderStrategy: [
+        { capacityProvider: 'FARGATE', base: 1, weight: 1 },
+        { capacityProvider: 'FARGATE_SPOT', base: 0, weight: 4 },
+      ],
+    });
+  });
+
+  test('ecsNative(): no build data (the image definitions need only the containers)', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const svc = new BlueGreenFargateService(stack, 'Svc', { environmentName: 'dev', blueGreen: BlueGreenDeployment.ecsNative() });
+    expect(svc.buildData).toBeUndefined();
+    expect(svc.buildOutputFiles).toEqual(['imagedefinitions-dev.json']);
+  });
+});

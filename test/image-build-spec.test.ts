@@ -4,6 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { parse as parseYaml } from 'yaml';
+import { appSpecBuildData } from '../src/blue-green/codedeploy/lifecycle-events';
+import type { EnvironmentHooks } from '../src/blue-green/hooks';
 import {
   deployEnvironmentVariable,
   IMAGE_BUILD_SCRIPT,
@@ -33,6 +35,16 @@ const DIGEST = 'sha256:' + 'ab12cd34'.repeat(8);
 const SMOKE_TEST_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:shop-prod-smoke-test';
 const READ_ONLY_FIELDS = ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy', 'deregisteredAt'];
 
+/**
+ * The CodeDeploy engine's build data (what it hands the build for the AppSpec) for hooks given as
+ * ARNs: lifecycle hook -> function ARN.
+ */
+type Strategy = { capacityProvider: string; base?: number; weight?: number };
+function appSpecData(hooks: { [K in keyof EnvironmentHooks]?: string }, strategies: Strategy[] = []) {
+  const functions = Object.fromEntries(Object.entries(hooks).map(([key, functionArn]) => [key, { functionArn }]));
+  return appSpecBuildData(functions as unknown as EnvironmentHooks, strategies);
+}
+
 /** An environment as a test writes it: the harness adds the task definition ARN of the scenario. */
 type TestEnvironment = Omit<BuildSpecEnvironment, 'taskDefinitionArn'>;
 /** The build's settings as a test writes them. */
@@ -43,7 +55,7 @@ interface TestOptions extends Omit<ImageBuildSpecOptions, 'environments'> {
 const ENVIRONMENTS: TestEnvironment[] = [
   { name: 'dev', containerName: 'app', containerPort: 8080 },
   { name: 'staging', containerName: 'app', containerPort: 8080 },
-  { name: 'prod', containerName: 'app', containerPort: 8443, hooks: { AfterAllowTestTraffic: SMOKE_TEST_ARN } },
+  { name: 'prod', containerName: 'app', containerPort: 8443, engineData: appSpecData({ afterAllowTestTraffic: SMOKE_TEST_ARN }) },
 ];
 /** The task definition family of an environment (CDK generates one per environment). */
 const familyOf = (env: TestEnvironment) => `shop-${env.name}-task`;
@@ -458,18 +470,18 @@ describe('renderImageBuildSpec: object shape', () => {
     expect(variablesOf({ ...BASE_OPTIONS, environments: [{ ...env, name: 'dev env' }] })).toThrow(/must match/);
     expect(variablesOf({ ...BASE_OPTIONS, environments: [env, { ...env, name: 'DEV' }] })).toThrow(/duplicate/);
     expect(variablesOf({ ...BASE_OPTIONS, environments: [{ ...env, containerPort: 0 }] })).toThrow(/containerPort/);
-    expect(variablesOf({ ...BASE_OPTIONS, environments: [{ ...env, hooks: { OnDeploy: SMOKE_TEST_ARN } }] })).toThrow(/unknown lifecycle hook/);
+    expect(variablesOf({ ...BASE_OPTIONS, environments: [{ ...env, engineData: { containerName: 'other' } }] })).toThrow(/redefines containerName/);
     expect(variablesOf({ ...BASE_OPTIONS, imageTagLength: 0 })).toThrow(/imageTagLength/);
   });
 
-  test('each environment\'s data (task definition ARN, container, hooks, strategy) is an environment variable of its own, not buildspec text', () => {
+  test('each environment\'s data (task definition ARN, container, the engine\'s hooks and strategy) is an environment variable of its own, not buildspec text', () => {
     // GIVEN / WHEN
     const text = JSON.stringify(renderImageBuildSpec());
     const variables = projectVariables({
       ...BASE_OPTIONS,
       environments: [
-        { name: 'dev', containerName: 'app', containerPort: 8080, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 4 }] },
-        { name: 'staging-eu', containerName: 'web', containerPort: 3000, hooks: { AfterAllowTraffic: 'arn:c', BeforeInstall: 'arn:a' } },
+        { name: 'dev', containerName: 'app', containerPort: 8080, engineData: appSpecData({}, [{ capacityProvider: 'FARGATE_SPOT', weight: 4 }]) },
+        { name: 'staging-eu', containerName: 'web', containerPort: 3000, engineData: appSpecData({ afterAllowTraffic: 'arn:c', beforeInstall: 'arn:a' }) },
       ],
     }, (env) => `arn:${env.name}:1`, false);
     // THEN the buildspec names no environment; the project gets one JSON variable per environment,
@@ -652,7 +664,7 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
         },
       },
     }]);
-    if (env.hooks) {
+    if (env.engineData) {
       expect(appspec.Hooks).toEqual([{ AfterAllowTestTraffic: SMOKE_TEST_ARN }]);
     } else {
       expect(appspec).not.toHaveProperty('Hooks');
@@ -660,8 +672,8 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
   });
 
   test('hooks are emitted in lifecycle order', () => {
-    const hooks = { AfterAllowTraffic: 'arn:c', BeforeInstall: 'arn:a', AfterAllowTestTraffic: 'arn:b' };
-    const result = runBuild(imageBuild({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], hooks }] }));
+    const engineData = appSpecData({ afterAllowTraffic: 'arn:c', beforeInstall: 'arn:a', afterAllowTestTraffic: 'arn:b' });
+    const result = runBuild(imageBuild({ ...BASE_OPTIONS, environments: [{ ...ENVIRONMENTS[0], engineData }] }));
     expect(result.succeeded).toBe(true);
     const appSpec = parseYaml(fs.readFileSync(path.join(result.artifactDir, 'appspec-dev.yaml'), 'utf8'));
     expect(appSpec.Hooks).toEqual([{ BeforeInstall: 'arn:a' }, { AfterAllowTestTraffic: 'arn:b' }, { AfterAllowTraffic: 'arn:c' }]);
@@ -799,7 +811,7 @@ describe('renderImageBuildSpec: capacity provider strategy', () => {
       ...BASE_OPTIONS,
       environments: [{
         ...ENVIRONMENTS[0],
-        capacityProviderStrategy: [{ capacityProvider: 'FARGATE', base: 1, weight: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 4 }],
+        engineData: appSpecData({}, [{ capacityProvider: 'FARGATE', base: 1, weight: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 4 }]),
       }],
     });
     // WHEN the build runs
@@ -963,7 +975,8 @@ describe('renderImageBuildSpec: per-engine outputs (imagedefinitions)', () => {
     ...BASE_OPTIONS,
     environments: [
       { ...ENVIRONMENTS[0], outputs: ['imageDefinitions'] },
-      ENVIRONMENTS[1],
+      // as the CodeDeploy engine hands it over (no hooks, the cluster's default strategy)
+      { ...ENVIRONMENTS[1], engineData: appSpecData({}) },
       { ...ENVIRONMENTS[2], outputs: ['taskDefinition', 'appSpec', 'imageDefinitions'] },
     ],
   };

@@ -668,8 +668,6 @@ describe('ImageBuild environments are IImageBuildEnvironment', () => {
       loadBalancerContainerName: 'web',
       loadBalancerContainerPort: 80,
       buildOutputFiles: [imageDefinitionsFile('edge')],
-      appSpecHooks: {},
-      capacityProviderStrategies: [],
     };
     // WHEN
     const imageBuild = new ImageBuild(stack, 'ImageBuild', { repository: new ecr.Repository(stack, 'Repository'), environments: [environment] });

@@ -119,6 +119,11 @@ export interface BlueGreenBindOptions {
    * @default - no manual reroute
    */
   readonly manualRerouteTimeout?: Duration;
+  /**
+   * The service's capacity provider strategy, for engines whose deployments must repeat it.
+   * @default - none (the cluster's default strategy)
+   */
+  readonly capacityProviderStrategies?: ecs.CapacityProviderStrategy[];
 }
 
 /** What the pipeline gives an engine to deploy one environment. */
@@ -139,6 +144,13 @@ export interface DeployActionOptions {
 export interface IBlueGreenDeploymentTarget {
   /** Files the image build must write into its output artifact for this environment. */
   readonly buildOutputFiles: string[];
+  /**
+   * What else the image build needs to write those files, in the engine's own terms (e.g. the
+   * CodeDeploy engine's hooks and capacity provider strategy for the AppSpec). It travels as JSON
+   * in the environment's build variable, next to the name, task definition, container and port.
+   * @default - nothing beyond the environment's task definition and container
+   */
+  readonly buildData?: { [key: string]: any };
   /**
    * The pipeline action that deploys this environment from the build output.
    *

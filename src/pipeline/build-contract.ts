@@ -31,7 +31,7 @@ export const ENVIRONMENTS_VARIABLE = 'DEPLOY_ENVIRONMENTS';
 
 /**
  * Name of the variable that carries one environment's data (compact JSON: name, task definition ARN,
- * container, port, hooks, capacity provider strategy, the files to write), e.g. `DEPLOY_ENVIRONMENT_STAGING_EU` for
+ * container, port, its engine's build data, the files to write), e.g. `DEPLOY_ENVIRONMENT_STAGING_EU` for
  * `staging-eu`. Environment names are unique ignoring case and cannot contain underscores, so the
  * names never collide.
  */

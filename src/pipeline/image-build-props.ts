@@ -33,16 +33,18 @@ export interface IImageBuildEnvironment {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   /** Name of the application container (the `<IMAGE1_NAME>` placeholder's container). */
   readonly containerName: string;
-  /** Name of the container the load balancer targets (the AppSpec's `ContainerName`). */
+  /** Name of the container the load balancer targets. */
   readonly loadBalancerContainerName: string;
-  /** Port of the container the load balancer targets (the AppSpec's `ContainerPort`). */
+  /** Port of the container the load balancer targets. */
   readonly loadBalancerContainerPort: number;
   /** Files the environment's deployment engine deploys from; the build writes exactly these. */
   readonly buildOutputFiles: string[];
-  /** The AppSpec `Hooks` section: lifecycle event -> function ARN. */
-  readonly appSpecHooks: { [lifecycleEvent: string]: string };
-  /** The service's capacity provider strategy (repeated in the AppSpec). */
-  readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
+  /**
+   * What else the environment's deployment engine needs in those files (its
+   * `IBlueGreenDeploymentTarget.buildData`).
+   * @default - nothing beyond the task definition and the container
+   */
+  readonly buildData?: { [key: string]: any };
 }
 
 /** How the image is built: the same settings on `EcsCiCdPipelineProps`. */

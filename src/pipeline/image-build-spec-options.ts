@@ -4,9 +4,8 @@
  * Internal module: not exported from the package entry point.
  */
 import { BUILD_OUTPUT_FILES, BuildOutputKind, NO_SCAN_GATE, SCAN_SEVERITIES } from './build-contract';
-import { LIFECYCLE_EVENTS } from '../blue-green/codedeploy/lifecycle-events';
 
-/** One deployment target whose task definition / AppSpec is rendered by the build. */
+/** One deployment target whose deploy files the build writes. */
 export interface BuildSpecEnvironment {
   /** Environment name, e.g. 'dev'. Must match /^[A-Za-z][A-Za-z0-9-]*$/. */
   readonly name: string;
@@ -17,10 +16,10 @@ export interface BuildSpecEnvironment {
   readonly taskDefinitionArn?: string;
   /** Name of the application container, e.g. 'app'. */
   readonly containerName: string;
-  /** Port of the container registered with the load balancer (the AppSpec's). */
+  /** Port of the container registered with the load balancer. */
   readonly containerPort: number;
   /**
-   * Name of the container registered with the load balancer (the AppSpec's `ContainerName`).
+   * Name of the container registered with the load balancer.
    * @default containerName
    */
   readonly loadBalancerContainerName?: string;
@@ -29,13 +28,12 @@ export interface BuildSpecEnvironment {
    * @default ['taskDefinition', 'appSpec']
    */
   readonly outputs?: BuildOutputKind[];
-  /** CodeDeploy lifecycle hooks: lifecycle event name -> Lambda function ARN (or token). */
-  readonly hooks?: { [lifecycleEvent: string]: string };
   /**
-   * The service's capacity provider strategy. CodeDeploy removes the strategy from the service
-   * when the AppSpec omits it (aws/containers-roadmap#1752), so it is repeated in the AppSpec.
+   * The engine's own data for its files (`IBlueGreenDeploymentTarget.buildData`), passed to the
+   * scripts as given, after the fields above; it may not redefine them.
+   * @default - none
    */
-  readonly capacityProviderStrategy?: Array<{ readonly capacityProvider: string; readonly base?: number; readonly weight?: number }>;
+  readonly engineData?: { [key: string]: unknown };
 }
 
 /** One more image built from the same commit. */
@@ -88,7 +86,8 @@ export interface ImageBuildInputs extends ImageBuildSpecOptions {
 }
 
 const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-export const HOOK_EVENTS = LIFECYCLE_EVENTS.map(([, event]) => event);
+/** The keys of an environment's build data that the build itself sets (engine data may not redefine them). */
+export const ENVIRONMENT_DATA_KEYS = ['name', 'taskDefinitionArn', 'containerName', 'containerPort', 'loadBalancerContainerName', 'outputs', 'remote'];
 export const MAX_IMAGE_TAG_LENGTH = 128;
 
 /**
@@ -130,13 +129,9 @@ export function validateImageBuildSpecOptions(options: ImageBuildSpecOptions): v
     if (!Number.isInteger(env.containerPort) || env.containerPort < 1 || env.containerPort > 65535) {
       throw new Error(`[${env.name}] containerPort must be an integer between 1 and 65535; got ${env.containerPort}`);
     }
-    for (const [event, target] of Object.entries(env.hooks ?? {})) {
-      if (!HOOK_EVENTS.includes(event)) {
-        throw new Error(`[${env.name}] unknown lifecycle hook '${event}'; expected one of ${HOOK_EVENTS.join(', ')}`);
-      }
-      if (!target) {
-        throw new Error(`[${env.name}] lifecycle hook '${event}' has no target`);
-      }
+    const clashes = Object.keys(env.engineData ?? {}).filter(key => ENVIRONMENT_DATA_KEYS.includes(key));
+    if (clashes.length > 0) {
+      throw new Error(`[${env.name}] the engine's build data redefines ${clashes.join(', ')}; these keys are the build's own (${ENVIRONMENT_DATA_KEYS.join(', ')})`);
     }
   }
   const images = new Set<string>();

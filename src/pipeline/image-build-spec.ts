@@ -14,7 +14,7 @@ import {
   SCRIPTS_URL_VARIABLE, SETTINGS_VARIABLE, SHARED_SETTINGS,
 } from './build-contract';
 import {
-  BuildSpecEnvironment, HOOK_EVENTS, ImageBuildInputs, ImageBuildSpecOptions, MAX_IMAGE_TAG_LENGTH, validateImageBuildSpecOptions,
+  BuildSpecEnvironment, ImageBuildInputs, ImageBuildSpecOptions, MAX_IMAGE_TAG_LENGTH, validateImageBuildSpecOptions,
 } from './image-build-spec-options';
 
 export { DEPLOY_ARTIFACT_DIRECTORY } from './build-contract';
@@ -64,19 +64,11 @@ export function deployEnvironmentData(env: BuildSpecEnvironment): { [key: string
     ...(outputs.includes('taskDefinition') ? { taskDefinitionArn: env.taskDefinitionArn } : {}),
     containerName: env.containerName,
     containerPort: env.containerPort,
-    // The AppSpec's ContainerName when the load balancer targets another container than the application's.
+    // Only when the load balancer targets another container than the application's.
     ...(env.loadBalancerContainerName !== undefined && env.loadBalancerContainerName !== env.containerName
       ? { loadBalancerContainerName: env.loadBalancerContainerName } : {}),
-    // The AppSpec's data, only for an environment whose AppSpec the build writes (CodeDeploy).
-    ...(outputs.includes('appSpec') ? {
-      // In lifecycle order: the scripts write them as given.
-      hooks: HOOK_EVENTS.filter(event => env.hooks?.[event] !== undefined).map(event => [event, env.hooks![event]]),
-      capacityProviderStrategy: (env.capacityProviderStrategy ?? []).map(s => ({
-        capacityProvider: s.capacityProvider,
-        base: s.base ?? 0,
-        weight: s.weight ?? 0,
-      })),
-    } : {}),
+    // What the engine's files need besides (e.g. the CodeDeploy engine's hooks for the AppSpec).
+    ...(env.engineData ?? {}),
     ...(isDefault ? {} : { outputs: Object.fromEntries(outputs.map(kind => [kind, BUILD_OUTPUT_FILES[kind](env.name)])) }),
   };
 }
@@ -161,7 +153,7 @@ export function checkEnvironmentVariableSizes(variables: { [name: string]: strin
         ? ['buildArgs (with dockerfile and buildDirectory) make', 'use fewer/shorter buildArgs (e.g. defaults in the Dockerfile)']
         : name === ENVIRONMENTS_VARIABLE
           ? [`environments (${environments}) make`, 'use fewer environments or shorter names (or pipelines of their own)']
-          : ['the environment\'s data (task definition, hooks, capacity provider strategy) make', 'use shorter names'];
+          : ['the environment\'s data (task definition, container, its engine\'s build data) make', 'use shorter names'];
       throw new Error(`${cause} the image build's environment variable ${name} about ${length} characters once deployed; `
         + `CodeBuild accepts at most ${MAX_ENVIRONMENT_VARIABLE} per variable: ${remedy}`);
     }

@@ -221,8 +221,7 @@ function buildSpecEnvironment(env: ImageBuildProps['environments'][number], outp
     containerName: env.containerName,
     containerPort: env.loadBalancerContainerPort,
     loadBalancerContainerName: env.loadBalancerContainerName,
-    hooks: env.appSpecHooks,
-    capacityProviderStrategy: env.capacityProviderStrategies,
+    engineData: env.buildData,
     outputs,
   };
 }

@@ -1,4 +1,3 @@
-import { Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
@@ -21,7 +20,7 @@ import { BlueGreenFargateServiceProps } from './service-props';
 import { resolveServiceSettings } from './settings';
 import { createServiceTask } from './task-definition';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
-import { CodeDeployDeploymentTarget } from '../blue-green/codedeploy/engine';
+import { codeDeployTargetOf } from '../blue-green/codedeploy/engine';
 import { appSpecHooks } from '../blue-green/codedeploy/lifecycle-events';
 import { IDeployTarget } from '../blue-green/deploy-target';
 import { DeployActionOptions, IBlueGreenDeploymentTarget } from '../blue-green/engine';
@@ -29,16 +28,16 @@ import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
 import type { IImageBuildEnvironment } from '../pipeline/image-build-props';
-import { admitsAnyAddress } from '../private/validation';
 
 /**
- * One environment of a containerised service on ECS Fargate, deployed blue/green by CodeDeploy.
+ * One environment of a containerised service on ECS Fargate, deployed blue/green by its `blueGreen`
+ * engine (CodeDeploy by default).
  *
  * Creates (or reuses) the VPC and cluster, a task definition with an X-Ray daemon sidecar, the
  * Fargate service in private subnets, an Application Load Balancer with a production and a test
- * listener and two target groups, a CodeDeploy deployment group that rolls back on failure, on
- * stop and on alarm, the alarms, target-tracking autoscaling, the built-in smoke test and a
- * dashboard.
+ * listener and two target groups, the engine's wiring (by default a CodeDeploy deployment group
+ * that rolls back on failure, on stop and on alarm), the alarms, target-tracking autoscaling, the
+ * built-in smoke test and a dashboard.
  *
  * @example
  * declare const vpc: ec2.IVpc;
@@ -58,7 +57,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   /** The application container. */
   public readonly container: ecs.ContainerDefinition;
-  /** The Fargate service (CODE_DEPLOY deployment controller). */
+  /** The Fargate service (with the engine's deployment controller). */
   public readonly service: ecs.FargateService;
   /** The Application Load Balancer. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -111,7 +110,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
   public readonly loadBalancerContainerPort: number;
   /** The `additionalContainers`, in order (their images come with the pipeline's deployments). */
   public readonly additionalContainers: ecs.ContainerDefinition[];
-  /** The capacity provider strategy of the service (repeated in every deployment's AppSpec). */
+  /** The capacity provider strategy of the service. */
   public readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
   /** Whether this environment is treated as production. */
   public readonly production: boolean;
@@ -138,7 +137,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
 
     // ---- load balancer ----------------------------------------------------------------------------
     const pair = createLoadBalancerPair(this, { vpc: this.vpc, environmentName: this.environmentName, props, settings: s });
-    const { securityGroup: albSecurityGroup, protocol, productionCidrs, testCidrs } = pair;
+    const { productionListener, testListener, blueTargetGroup, greenTargetGroup } = pair;
     this.loadBalancer = pair.loadBalancer;
     this.blueTargetGroup = pair.blueTargetGroup;
     this.greenTargetGroup = pair.greenTargetGroup;
@@ -151,10 +150,10 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     // The engine's service settings (controller, strategy, alternate target and listener rules).
     const serviceConfig = this.blueGreen.configureService(this, {
       environmentName: this.environmentName,
-      productionListener: this.productionListener,
-      testListener: this.testListener,
-      blueTargetGroup: this.blueTargetGroup,
-      greenTargetGroup: this.greenTargetGroup,
+      productionListener,
+      testListener,
+      blueTargetGroup,
+      greenTargetGroup,
       trafficShifting,
       terminationWaitTime: s.terminationWaitTime,
     });
@@ -174,14 +173,14 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       environmentName: this.environmentName,
       blueGreen: serviceConfig,
       capacityProviderStrategies: this.capacityProviderStrategies,
-      blueTargetGroup: this.blueTargetGroup,
-      loadBalancerSecurityGroup: albSecurityGroup,
+      blueTargetGroup,
+      loadBalancerSecurityGroup: pair.securityGroup,
       containerPort: s.loadBalancerContainerPort,
       loadBalancerContainerName: s.loadBalancerContainerName,
     });
 
     // ---- autoscaling ------------------------------------------------------------------------------
-    this.scalableTarget = configureAutoscaling(this.service, this.blueTargetGroup, props, s);
+    this.scalableTarget = configureAutoscaling(this.service, blueTargetGroup, props, s);
 
     // ---- alarms, hooks (the built-in smoke test and the user's functions), the engine bound to them --
     const wiring = wireDeployment(this, {
@@ -192,15 +191,9 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       trafficShifting,
       vpc: this.vpc,
       service: this.service,
-      taskDefinition: this.taskDefinition,
-      deliveredContainers: task.deliveredContainers,
-      loadBalancer: this.loadBalancer,
-      loadBalancerSecurityGroup: albSecurityGroup,
-      protocol,
-      productionListener: this.productionListener,
-      testListener: this.testListener,
-      blueTargetGroup: this.blueTargetGroup,
-      greenTargetGroup: this.greenTargetGroup,
+      task,
+      pair,
+      capacityProviderStrategies: this.capacityProviderStrategies,
     });
     this.alarms = wiring.alarms;
     this.smokeTest = wiring.smokeTest;
@@ -212,13 +205,13 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       this.dashboard = new ServiceDashboard(this, 'Dashboard', { service: this }).dashboard;
     }
     addServiceOutputs(this, this.environmentName, this.url, this.testUrl);
-    // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
-    addServiceNagAcknowledgements(this.loadBalancer, this.taskDefinition, albSecurityGroup,
-      s.internetFacing && admitsAnyAddress(productionCidrs), [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c)),
-      props.accessLogBucket === undefined);
+    addServiceNagAcknowledgements(pair, this.taskDefinition, s, props.accessLogBucket === undefined);
   }
 
-  /** The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN. */
+  /**
+   * The AppSpec `Hooks` section of this environment: lifecycle event -> function ARN.
+   * @deprecated the engine hands its hooks to the build itself (`buildData`); the functions are in `hooks`
+   */
   public get appSpecHooks(): { [lifecycleEvent: string]: string } {
     return appSpecHooks(this.hooks);
   }
@@ -228,7 +221,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
    * @throws when the environment's `blueGreen` engine is not `BlueGreenDeployment.codeDeploy()`
    */
   public get application(): codedeploy.EcsApplication {
-    return this.codeDeployTarget('application').application;
+    return codeDeployTargetOf(this.deploymentTarget, this.environmentName, 'application').application;
   }
 
   /**
@@ -236,7 +229,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
    * @throws when the environment's `blueGreen` engine is not `BlueGreenDeployment.codeDeploy()`
    */
   public get deploymentGroup(): codedeploy.EcsDeploymentGroup {
-    return this.codeDeployTarget('deploymentGroup').deploymentGroup;
+    return codeDeployTargetOf(this.deploymentTarget, this.environmentName, 'deploymentGroup').deploymentGroup;
   }
 
   /**
@@ -252,6 +245,14 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     return this.deploymentTarget.buildOutputFiles;
   }
 
+  /**
+   * What else the image build needs for those files (the engine's).
+   * @default - nothing beyond the task definition and the container
+   */
+  public get buildData(): { [key: string]: any } | undefined {
+    return this.deploymentTarget.buildData;
+  }
+
   /** The pipeline action that deploys this environment (the engine's). */
   public deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction {
     return this.deploymentTarget.deployAction(scope, options);
@@ -265,12 +266,5 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
    */
   public grantImagePull(repository: ecr.IRepository): void {
     repository.grantPull(this.imagePuller);
-  }
-
-  private codeDeployTarget(prop: string): CodeDeployDeploymentTarget {
-    if (!(this.deploymentTarget instanceof CodeDeployDeploymentTarget)) {
-      throw new Error(`${prop} exists only when blueGreen is BlueGreenDeployment.codeDeploy(); environment '${this.environmentName}' uses another engine`);
-    }
-    return this.deploymentTarget;
   }
 }

@@ -1,10 +1,10 @@
-import { Annotations, CfnOutput } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Annotations, CfnOutput, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { LoadBalancerPair } from './load-balancer';
 import { ResolvedServiceSettings, ServiceSettingsInput } from './settings';
 import { acknowledge, acknowledgeWildcards } from '../private/nag';
+import { admitsAnyAddress } from '../private/validation';
 
 /** Warnings about legal but risky settings. */
 export function warnAboutSettings(scope: Construct, props: ServiceSettingsInput, s: ResolvedServiceSettings): void {
@@ -20,8 +20,12 @@ export function warnAboutSettings(scope: Construct, props: ServiceSettingsInput,
 }
 
 /** The service's cdk-nag acknowledgements, each on the narrowest construct. */
-export function addServiceNagAcknowledgements(loadBalancer: elbv2.ApplicationLoadBalancer, taskDefinition: ecs.FargateTaskDefinition,
-  albSecurityGroup: ec2.SecurityGroup, openProductionListener: boolean, tokenCidrs: boolean, noAccessLogs: boolean): void {
+export function addServiceNagAcknowledgements(pair: LoadBalancerPair, taskDefinition: ecs.FargateTaskDefinition,
+  s: ResolvedServiceSettings, noAccessLogs: boolean): void {
+  const { loadBalancer, securityGroup: albSecurityGroup, productionCidrs, testCidrs } = pair;
+  // Acknowledged whenever the production listener is open to the internet, by default or on purpose.
+  const openProductionListener = s.internetFacing && admitsAnyAddress(productionCidrs);
+  const tokenCidrs = [...productionCidrs, ...testCidrs].some(c => Token.isUnresolved(c));
   if (openProductionListener) {
     acknowledge(albSecurityGroup, 'AwsSolutions-EC23',
       'The production listener of an internet-facing load balancer serves the public; set productionListenerAllowedCidrs to restrict it.');

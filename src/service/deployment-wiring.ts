@@ -1,12 +1,13 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { createDeploymentAlarms } from './alarms';
 import { wireHooks } from './hook-wiring';
+import { LoadBalancerPair } from './load-balancer';
 import { BlueGreenFargateServiceProps } from './service-props';
 import { NON_PRODUCTION_TERMINATION_WAIT, ResolvedServiceSettings } from './settings';
+import { ServiceTask } from './task-definition';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
 import { IBlueGreenDeploymentTarget } from '../blue-green/engine';
 import { EnvironmentHooks } from '../blue-green/hooks';
@@ -22,15 +23,9 @@ export interface DeploymentWiringProps {
   readonly trafficShifting: TrafficShifting;
   readonly vpc: ec2.IVpc;
   readonly service: ecs.FargateService;
-  readonly taskDefinition: ecs.FargateTaskDefinition;
-  readonly deliveredContainers: ecs.ContainerDefinition[];
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
-  readonly protocol: elbv2.ApplicationProtocol;
-  readonly productionListener: elbv2.ApplicationListener;
-  readonly testListener: elbv2.ApplicationListener;
-  readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
-  readonly greenTargetGroup: elbv2.ApplicationTargetGroup;
+  readonly task: ServiceTask;
+  readonly pair: LoadBalancerPair;
+  readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
 }
 
 /** What the wiring created. */
@@ -48,31 +43,33 @@ export interface DeploymentWiring {
  */
 export function wireDeployment(scope: Construct, w: DeploymentWiringProps): DeploymentWiring {
   const s = w.settings;
+  const pair = w.pair;
   const alarms = createDeploymentAlarms(scope, {
     environmentName: w.environmentName,
-    blueTargetGroup: w.blueTargetGroup,
-    greenTargetGroup: w.greenTargetGroup,
-    loadBalancer: w.loadBalancer,
+    blueTargetGroup: pair.blueTargetGroup,
+    greenTargetGroup: pair.greenTargetGroup,
+    loadBalancer: pair.loadBalancer,
     http5xxThreshold: s.http5xxThreshold,
     responseTime: s.targetResponseTimeThreshold,
   });
   const wired = wireHooks(scope, w.props, s,
-    { vpc: w.vpc, loadBalancer: w.loadBalancer, loadBalancerSecurityGroup: w.loadBalancerSecurityGroup, protocol: w.protocol });
+    { vpc: w.vpc, loadBalancer: pair.loadBalancer, loadBalancerSecurityGroup: pair.securityGroup, protocol: pair.protocol });
   const deploymentTarget = w.blueGreen.bind(scope, {
     environmentName: w.environmentName,
     service: w.service,
-    taskDefinition: w.taskDefinition,
-    productionListener: w.productionListener,
-    testListener: w.testListener,
-    blueTargetGroup: w.blueTargetGroup,
-    greenTargetGroup: w.greenTargetGroup,
+    taskDefinition: w.task.taskDefinition,
+    productionListener: pair.productionListener,
+    testListener: pair.testListener,
+    blueTargetGroup: pair.blueTargetGroup,
+    greenTargetGroup: pair.greenTargetGroup,
     alarms: [...alarms, ...(w.props.deploymentAlarms ?? [])],
     hooks: wired.hooks,
     trafficShifting: w.trafficShifting,
     terminationWaitTime: s.terminationWaitTime,
     rollbackAlarmWindow: NON_PRODUCTION_TERMINATION_WAIT,
-    deliveredContainers: w.deliveredContainers,
+    deliveredContainers: w.task.deliveredContainers,
     manualRerouteTimeout: w.props.manualRerouteTimeout,
+    capacityProviderStrategies: w.capacityProviderStrategies,
   });
   return { alarms, hooks: wired.hooks, smokeTest: wired.smokeTest, deploymentTarget };
 }

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { codeDeployEcsDeployAction } from './deploy-action';
 import { codeDeployDeploymentConfig } from './deployment-config';
-import { LIFECYCLE_EVENTS } from './lifecycle-events';
+import { appSpecBuildData, LIFECYCLE_EVENTS } from './lifecycle-events';
 import { notifyManualReroute } from './manual-reroute';
 import { CodeDeployBlueGreenOptions } from './options';
 import { appSpecFile, taskDefinitionFile } from '../../pipeline/build-contract';
@@ -67,7 +67,8 @@ export class CodeDeployEngine implements BlueGreenEngine {
     checkDeployActionTimeout(scope, options);
     limitDeploymentRole(deploymentGroup);
     grantHooks(scope, deploymentGroup, options);
-    return new CodeDeployDeploymentTarget(options.environmentName, application, deploymentGroup, options.taskDefinition);
+    return new CodeDeployDeploymentTarget(options.environmentName, application, deploymentGroup, options.taskDefinition,
+      appSpecBuildData(options.hooks, options.capacityProviderStrategies ?? []));
   }
 }
 
@@ -80,6 +81,8 @@ export class CodeDeployDeploymentTarget implements IBlueGreenDeploymentTarget, M
     public readonly application: codedeploy.EcsApplication,
     public readonly deploymentGroup: codedeploy.EcsDeploymentGroup,
     private readonly taskDefinition: ecs.TaskDefinition,
+    /** The AppSpec's hooks and capacity provider strategy (`appSpecBuildData`). */
+    public readonly buildData: { [key: string]: unknown },
   ) {
     this.buildOutputFiles = [appSpecFile(environmentName), taskDefinitionFile(environmentName)];
   }
@@ -92,6 +95,17 @@ export class CodeDeployDeploymentTarget implements IBlueGreenDeploymentTarget, M
   public notifyManualSteps(scope: Construct, topic: sns.ITopic, notice: ManualStepNotice): void {
     notifyManualReroute(scope, topic, notice, this.deploymentGroup);
   }
+}
+
+/**
+ * The CodeDeploy side of an environment, for the service's CodeDeploy accessors (`application`,
+ * `deploymentGroup`): `prop` names the accessor in the error for an environment on another engine.
+ */
+export function codeDeployTargetOf(target: IBlueGreenDeploymentTarget, environmentName: string, prop: string): CodeDeployDeploymentTarget {
+  if (!(target instanceof CodeDeployDeploymentTarget)) {
+    throw new Error(`${prop} exists only when blueGreen is BlueGreenDeployment.codeDeploy(); environment '${environmentName}' uses another engine`);
+  }
+  return target;
 }
 
 /**
