@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -314,6 +315,16 @@ describe('ECS-native defaults worth pinning', () => {
     expect(warnings.map(w => String(w.entry.data))).toEqual([
       expect.stringMatching(/^BlueGreenDeployment.ecsNative\(bakeTime\) \(1 minute\) is shorter than the 4 minutes the built-in alarms need/),
     ]);
+  });
+
+  test('GIVEN 6 deploymentAlarms THEN ECS watches all 11 (the 10-alarm limit is a CodeDeploy deployment group\'s)', () => {
+    const stack = new Stack(new App(), 'Alarms', { env: ENV });
+    const deploymentAlarms = Array.from({ length: 6 }, (_, i) =>
+      cloudwatch.Alarm.fromAlarmArn(stack, `Alarm${i}`, `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:extra-${i}`));
+    new BlueGreenFargateService(stack, 'Api', { blueGreen: BlueGreenDeployment.ecsNative(), deploymentAlarms });
+    const alarmNames = only(Template.fromStack(stack), 'AWS::ECS::Service').DeploymentConfiguration.Alarms.AlarmNames;
+    expect(alarmNames).toHaveLength(11);
+    expect(alarmNames).toEqual(expect.arrayContaining(['extra-0', 'extra-5']));
   });
 
   test('GIVEN the default bake time THEN nothing warns', () => {

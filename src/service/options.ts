@@ -215,7 +215,8 @@ export interface DeploymentEnvironmentOptions {
   readonly http5xxThreshold?: number;
 
   /**
-   * More alarms that roll a deployment back (CodeDeploy accepts at most 10 in all).
+   * More alarms that roll a deployment back (with `BlueGreenDeployment.codeDeploy()` at most 5: a
+   * deployment group holds 10 alarms and 5 are built in).
    * @default - only the alarms this construct creates
    */
   readonly deploymentAlarms?: cloudwatch.IAlarm[];

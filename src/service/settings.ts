@@ -172,10 +172,6 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
   }
   const http5xxThreshold = props.http5xxThreshold ?? 5;
   validateInteger(p('http5xxThreshold'), http5xxThreshold, 1, 1_000_000);
-  const alarmCount = 5 + (props.deploymentAlarms?.length ?? 0);
-  if (alarmCount > 10) {
-    throw new Error(`${p('deploymentAlarms')} (${props.deploymentAlarms!.length} alarms) is too many: CodeDeploy accepts 10 alarms per deployment group and 5 are built in, so at most 5 more are allowed`);
-  }
   validateSmokeTestOptions(p('smokeTestOptions.'), props.smokeTestOptions ?? {});
 
   return {

@@ -38,6 +38,7 @@ export class CodeDeployEngine implements BlueGreenEngine {
   public bind(scope: Construct, bound: BlueGreenBindOptions): CodeDeployDeploymentTarget {
     // The engine's own setting wins over the environment's (deprecated) one.
     const options: BlueGreenBindOptions = { ...bound, terminationWaitTime: this.terminationWaitTime ?? bound.terminationWaitTime };
+    checkAlarmCount(options);
     warnIfBelowRollbackWindow(scope, 'terminationWaitBelowAlarmWindow',
       this.terminationWaitTime ? 'BlueGreenDeployment.codeDeploy(terminationWaitTime)' : 'terminationWaitTime',
       options.terminationWaitTime, options.rollbackAlarmWindow);
@@ -158,6 +159,19 @@ function grantHooks(scope: Construct, deploymentGroup: codedeploy.EcsDeploymentG
       actions: ['lambda:InvokeFunction'],
       resources: [fn.functionArn],
     }));
+  }
+}
+
+/**
+ * A deployment group's alarm configuration holds at most 10 alarms (CodeDeploy API reference,
+ * AlarmConfiguration: "A maximum of 10 alarms can be added"); the service's built-in alarms count.
+ */
+const MAX_DEPLOYMENT_GROUP_ALARMS = 10;
+
+function checkAlarmCount(options: BlueGreenBindOptions): void {
+  if (options.alarms.length > MAX_DEPLOYMENT_GROUP_ALARMS) {
+    throw new Error(`deploymentAlarms is too many for environment '${options.environmentName}': with the built-in alarms that makes `
+      + `${options.alarms.length} rollback alarms, and a CodeDeploy deployment group accepts at most ${MAX_DEPLOYMENT_GROUP_ALARMS}; pass fewer deploymentAlarms`);
   }
 }
 
