@@ -629,6 +629,21 @@ describe('ImageBuild: per environment, the files its engine deploys from', () =>
     expect(Object.keys(codeDeploy)).toEqual(['name', 'taskDefinitionArn', 'containerName', 'containerPort', 'hooks', 'capacityProviderStrategy']);
   });
 
+  test('an engine\'s buildData reaches its environment\'s variable as given, after the build\'s own keys, which it may not redefine', () => {
+    // GIVEN an engine that hands the build data of its own
+    class DataEngine extends ImageDefinitionsEngine {
+      constructor(private readonly data: { [key: string]: any }) { super(); }
+      public bind(scope: Construct, options: BlueGreenBindOptions): IBlueGreenDeploymentTarget {
+        return { ...super.bind(scope, options), buildData: this.data };
+      }
+    }
+    // WHEN / THEN
+    const data = JSON.parse(variablesOf(buildWith([new DataEngine({ weights: [1, 2] })])).DEPLOY_ENVIRONMENT_ENV0);
+    expect(Object.keys(data)).toEqual(['name', 'containerName', 'containerPort', 'weights', 'outputs']);
+    expect(data.weights).toEqual([1, 2]);
+    expect(() => buildWith([new DataEngine({ containerPort: 1 })])).toThrow(/^\[env0\] the engine's build data redefines containerPort; these keys are the build's own/);
+  });
+
   test('the real script renders exactly the requested file for an imagedefinitions environment', () => {
     // GIVEN the project's variables of an imagedefinitions environment, and a recorded image
     const built = buildWith([new ImageDefinitionsEngine()]);
@@ -656,7 +671,7 @@ describe('ImageBuild: per environment, the files its engine deploys from', () =>
 });
 
 describe('ImageBuild environments are IImageBuildEnvironment', () => {
-  test('any object with a name, a Fargate task definition, containers, files and AppSpec data will do (not only BlueGreenFargateService)', () => {
+  test('any object with a name, a Fargate task definition, containers and files will do (not only BlueGreenFargateService)', () => {
     // GIVEN an environment that is not a BlueGreenFargateService
     const stack = new Stack(new App(), 'Test', { env: ENV });
     const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
