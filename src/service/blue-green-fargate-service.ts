@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { configureAutoscaling } from './autoscaling';
 import { addServiceNagAcknowledgements, addServiceOutputs, warnAboutSettings } from './checks';
 import { createServiceCluster } from './cluster';
-import { wireDeployment } from './deployment-wiring';
+import { configureEngine, wireDeployment } from './deployment-wiring';
 import { createFargateService } from './fargate-service';
 import { createLoadBalancerPair } from './load-balancer';
 import { IDashboardedService, ServiceDashboard } from './service-dashboard';
@@ -137,7 +137,6 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
 
     // ---- load balancer ----------------------------------------------------------------------------
     const pair = createLoadBalancerPair(this, { vpc: this.vpc, environmentName: this.environmentName, props, settings: s });
-    const { productionListener, testListener, blueTargetGroup, greenTargetGroup } = pair;
     this.loadBalancer = pair.loadBalancer;
     this.blueTargetGroup = pair.blueTargetGroup;
     this.greenTargetGroup = pair.greenTargetGroup;
@@ -148,15 +147,7 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.aliasRecord = pair.aliasRecord;
     const trafficShifting = props.trafficShifting ?? TrafficShifting.allAtOnce();
     // The engine's service settings (controller, strategy, alternate target and listener rules).
-    const serviceConfig = this.blueGreen.configureService(this, {
-      environmentName: this.environmentName,
-      productionListener,
-      testListener,
-      blueTargetGroup,
-      greenTargetGroup,
-      trafficShifting,
-      terminationWaitTime: s.terminationWaitTime,
-    });
+    const serviceConfig = configureEngine(this, this.blueGreen, { environmentName: this.environmentName, pair, trafficShifting, settings: s });
 
     // ---- task definition --------------------------------------------------------------------------
     const task = createServiceTask(this, props, s, serviceConfig.deploysImagesOnly ?? false);
@@ -166,21 +157,10 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
     this.additionalContainers = task.additionalContainers;
 
     // ---- service ----------------------------------------------------------------------------------
-    this.service = createFargateService(this, {
-      vpc: this.vpc,
-      cluster: this.cluster,
-      taskDefinition: this.taskDefinition,
-      environmentName: this.environmentName,
-      blueGreen: serviceConfig,
-      capacityProviderStrategies: this.capacityProviderStrategies,
-      blueTargetGroup,
-      loadBalancerSecurityGroup: pair.securityGroup,
-      containerPort: s.loadBalancerContainerPort,
-      loadBalancerContainerName: s.loadBalancerContainerName,
-    });
+    this.service = createFargateService(this, { environmentName: this.environmentName, network, task, pair, blueGreen: serviceConfig, settings: s });
 
     // ---- autoscaling ------------------------------------------------------------------------------
-    this.scalableTarget = configureAutoscaling(this.service, blueTargetGroup, props, s);
+    this.scalableTarget = configureAutoscaling(this.service, pair.blueTargetGroup, props, s);
 
     // ---- alarms, hooks (the built-in smoke test and the user's functions), the engine bound to them --
     const wiring = wireDeployment(this, {
@@ -189,11 +169,10 @@ export class BlueGreenFargateService extends Construct implements IDashboardedSe
       settings: s,
       blueGreen: this.blueGreen,
       trafficShifting,
-      vpc: this.vpc,
       service: this.service,
+      network,
       task,
       pair,
-      capacityProviderStrategies: this.capacityProviderStrategies,
     });
     this.alarms = wiring.alarms;
     this.smokeTest = wiring.smokeTest;

@@ -1,15 +1,15 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { createDeploymentAlarms } from './alarms';
+import { ServiceCluster } from './cluster';
 import { wireHooks } from './hook-wiring';
 import { LoadBalancerPair } from './load-balancer';
 import { BlueGreenFargateServiceProps } from './service-props';
 import { NON_PRODUCTION_TERMINATION_WAIT, ResolvedServiceSettings } from './settings';
 import { ServiceTask } from './task-definition';
 import { BlueGreenDeployment } from '../blue-green/blue-green-deployment';
-import { IBlueGreenDeploymentTarget } from '../blue-green/engine';
+import { BlueGreenServiceConfig, IBlueGreenDeploymentTarget } from '../blue-green/engine';
 import { EnvironmentHooks } from '../blue-green/hooks';
 import { SmokeTest } from '../blue-green/smoke-test';
 import { TrafficShifting } from '../blue-green/traffic-shifting';
@@ -21,11 +21,11 @@ export interface DeploymentWiringProps {
   readonly settings: ResolvedServiceSettings;
   readonly blueGreen: BlueGreenDeployment;
   readonly trafficShifting: TrafficShifting;
-  readonly vpc: ec2.IVpc;
   readonly service: ecs.FargateService;
+  /** The VPC (the smoke test runs in it) and the capacity provider strategy. */
+  readonly network: ServiceCluster;
   readonly task: ServiceTask;
   readonly pair: LoadBalancerPair;
-  readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
 }
 
 /** What the wiring created. */
@@ -34,6 +34,30 @@ export interface DeploymentWiring {
   readonly hooks: EnvironmentHooks;
   readonly smokeTest?: SmokeTest;
   readonly deploymentTarget: IBlueGreenDeploymentTarget;
+}
+
+/** What {@link configureEngine} needs. */
+export interface EngineConfigurationProps {
+  readonly environmentName: string;
+  readonly pair: LoadBalancerPair;
+  readonly trafficShifting: TrafficShifting;
+  readonly settings: Pick<ResolvedServiceSettings, 'terminationWaitTime'>;
+}
+
+/**
+ * The engine's service settings (deployment controller, strategy, alternate target), asked before
+ * the service exists; resources the engine needs for them (listener rules) are created in `scope`.
+ */
+export function configureEngine(scope: Construct, blueGreen: BlueGreenDeployment, c: EngineConfigurationProps): BlueGreenServiceConfig {
+  return blueGreen.configureService(scope, {
+    environmentName: c.environmentName,
+    productionListener: c.pair.productionListener,
+    testListener: c.pair.testListener,
+    blueTargetGroup: c.pair.blueTargetGroup,
+    greenTargetGroup: c.pair.greenTargetGroup,
+    trafficShifting: c.trafficShifting,
+    terminationWaitTime: c.settings.terminationWaitTime,
+  });
 }
 
 /**
@@ -53,7 +77,7 @@ export function wireDeployment(scope: Construct, w: DeploymentWiringProps): Depl
     responseTime: s.targetResponseTimeThreshold,
   });
   const wired = wireHooks(scope, w.props, s,
-    { vpc: w.vpc, loadBalancer: pair.loadBalancer, loadBalancerSecurityGroup: pair.securityGroup, protocol: pair.protocol });
+    { vpc: w.network.vpc, loadBalancer: pair.loadBalancer, loadBalancerSecurityGroup: pair.securityGroup, protocol: pair.protocol });
   const deploymentTarget = w.blueGreen.bind(scope, {
     environmentName: w.environmentName,
     service: w.service,
@@ -69,7 +93,7 @@ export function wireDeployment(scope: Construct, w: DeploymentWiringProps): Depl
     rollbackAlarmWindow: NON_PRODUCTION_TERMINATION_WAIT,
     deliveredContainers: w.task.deliveredContainers,
     manualRerouteTimeout: w.props.manualRerouteTimeout,
-    capacityProviderStrategies: w.capacityProviderStrategies,
+    capacityProviderStrategies: w.network.capacityProviderStrategies,
   });
   return { alarms, hooks: wired.hooks, smokeTest: wired.smokeTest, deploymentTarget };
 }

@@ -1,26 +1,26 @@
 import { Aspects, Duration, PhysicalName } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { DependOnCapacityProviderAssociations } from './capacity';
+import { ServiceCluster } from './cluster';
+import { LoadBalancerPair } from './load-balancer';
+import { ResolvedServiceSettings } from './settings';
+import { ServiceTask } from './task-definition';
 import type { BlueGreenServiceConfig } from '../blue-green/engine';
 
 /** What {@link createFargateService} needs. */
 export interface FargateServiceProps {
-  readonly vpc: ec2.IVpc;
-  readonly cluster: ecs.ICluster;
-  readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly environmentName: string;
+  /** The VPC, the cluster and the capacity provider strategy. */
+  readonly network: ServiceCluster;
+  readonly task: ServiceTask;
+  /** The service joins the blue target group, reachable from the load balancer's security group only. */
+  readonly pair: LoadBalancerPair;
   /** The engine's service settings (deployment controller, strategy, alternate target). */
   readonly blueGreen: BlueGreenServiceConfig;
-  readonly capacityProviderStrategies: ecs.CapacityProviderStrategy[];
-  readonly blueTargetGroup: elbv2.ApplicationTargetGroup;
-  readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
-  /** Port of the container the load balancer targets. */
-  readonly containerPort: number;
-  /** Name of the container the load balancer targets. */
-  readonly loadBalancerContainerName: string;
+  /** The container the load balancer targets, and its port. */
+  readonly settings: Pick<ResolvedServiceSettings, 'loadBalancerContainerName' | 'loadBalancerContainerPort'>;
 }
 
 /**
@@ -28,15 +28,17 @@ export interface FargateServiceProps {
  * the blue target group and reachable on the container port from the load balancer only.
  */
 export function createFargateService(scope: Construct, props: FargateServiceProps): ecs.FargateService {
-  const albSecurityGroup = props.loadBalancerSecurityGroup;
+  const { vpc, cluster, capacityProviderStrategies } = props.network;
+  const albSecurityGroup = props.pair.securityGroup;
+  const containerPort = props.settings.loadBalancerContainerPort;
   const serviceSecurityGroup = new ec2.SecurityGroup(scope, 'ServiceSecurityGroup', {
-    vpc: props.vpc,
+    vpc,
     description: `Tasks of ${props.environmentName}: reachable only from the load balancer`,
     allowAllOutbound: true,
   });
   const service = new ecs.FargateService(scope, 'Service', {
-    cluster: props.cluster,
-    taskDefinition: props.taskDefinition,
+    cluster,
+    taskDefinition: props.task.taskDefinition,
     // No DesiredCount: the scalable target below owns the count. With a DesiredCount in the
     // template, every later update of the service (CloudFormation sends the whole property set)
     // resets a scaled-out service to it (aws-cdk issue 3919). aws-cdk-lib's FargateService writes
@@ -56,7 +58,7 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     canaryConfiguration: props.blueGreen.canaryConfiguration,
     linearConfiguration: props.blueGreen.linearConfiguration,
     circuitBreaker: props.blueGreen.circuitBreaker,
-    capacityProviderStrategies: props.capacityProviderStrategies,
+    capacityProviderStrategies,
     securityGroups: [serviceSecurityGroup],
     vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     assignPublicIp: false,
@@ -65,25 +67,25 @@ export function createFargateService(scope: Construct, props: FargateServiceProp
     propagateTags: ecs.PropagatedTagSource.SERVICE,
     healthCheckGracePeriod: Duration.seconds(60),
   });
-  if (props.cluster instanceof ecs.Cluster) {
+  if (cluster instanceof ecs.Cluster) {
     // The service uses the cluster's capacity providers, so it must be deleted before their
     // association, or CloudFormation fails with "capacity provider is in use". aws-cdk-lib creates
     // the AWS::ECS::ClusterCapacityProviderAssociations in an aspect at synthesis
     // (MaybeCreateCapacityProviderAssociations in aws-ecs/lib/cluster.js); this aspect, of lower
     // priority, runs after it on the cluster's new child.
-    Aspects.of(props.cluster).add(new DependOnCapacityProviderAssociations(service.node.defaultChild as ecs.CfnService));
+    Aspects.of(cluster).add(new DependOnCapacityProviderAssociations(service.node.defaultChild as ecs.CfnService));
   }
   // One target for every engine: the load-balanced container, named (attachToApplicationTargetGroup
   // would take the task definition's default container, aws-ecs base-service.js:
   // defaultLoadBalancerTarget), plus the alternate target group and listener rules when the engine
   // shifts traffic itself (ECS-native).
   service.loadBalancerTarget({
-    containerName: props.loadBalancerContainerName,
-    containerPort: props.containerPort,
+    containerName: props.settings.loadBalancerContainerName,
+    containerPort,
     alternateTarget: props.blueGreen.alternateTarget,
-  }).attachToApplicationTargetGroup(props.blueTargetGroup);
+  }).attachToApplicationTargetGroup(props.pair.blueTargetGroup);
   // The green task set registers in the other target group: the same tasks' port must be open.
-  serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');
-  albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(props.containerPort), 'Load balancer to tasks');
+  serviceSecurityGroup.addIngressRule(albSecurityGroup, ec2.Port.tcp(containerPort), 'Load balancer to tasks');
+  albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(containerPort), 'Load balancer to tasks');
   return service;
 }
