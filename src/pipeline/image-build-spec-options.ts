@@ -3,7 +3,7 @@
  *
  * Internal module: not exported from the package entry point.
  */
-import { BUILD_OUTPUT_FILES, BuildOutputKind, NO_SCAN_GATE, SCAN_SEVERITIES } from './build-contract';
+import { BUILD_OUTPUT_FILES, BuildOutputKind, DEFAULT_BUILD_OUTPUTS, NO_SCAN_GATE, SCAN_SEVERITIES } from './build-contract';
 
 /** One deployment target whose deploy files the build writes. */
 export interface BuildSpecEnvironment {
@@ -25,7 +25,7 @@ export interface BuildSpecEnvironment {
   readonly loadBalancerContainerName?: string;
   /**
    * The files the build writes for this environment (what its deployment engine reads).
-   * @default ['taskDefinition', 'appSpec']
+   * @default DEFAULT_BUILD_OUTPUTS (the CodeDeploy engine's files)
    */
   readonly outputs?: BuildOutputKind[];
   /**
@@ -115,7 +115,7 @@ export function validateImageBuildSpecOptions(options: ImageBuildSpecOptions): v
       throw new Error(`duplicate environment name '${env.name}'`);
     }
     seen.add(env.name.toLowerCase());
-    const outputs = env.outputs ?? ['taskDefinition', 'appSpec'];
+    const outputs = env.outputs ?? DEFAULT_BUILD_OUTPUTS;
     const unknown = outputs.filter(kind => !(kind in BUILD_OUTPUT_FILES));
     if (outputs.length === 0 || unknown.length > 0 || new Set(outputs).size !== outputs.length) {
       throw new Error(`[${env.name}] outputs must list distinct kinds among ${Object.keys(BUILD_OUTPUT_FILES).join(', ')}; got ${JSON.stringify(outputs)}`);
