@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DeployActionOptions } from './engine';
+import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../private/nag';
 
 /**
  * The role of a deploy action in an environment's own stack, for every engine: where it lives is
@@ -14,8 +15,52 @@ import type { DeployActionOptions } from './engine';
  * Internal module: not exported from the package entry point.
  */
 
+/**
+ * Findings of the grants of a role in the environment's own stack: the artifact bucket named in another
+ * account, the pipeline account's keys (only the artifact key's policy admits the role), the
+ * replication bucket aws-cdk-lib creates in another region.
+ */
+const ARTIFACT_GRANTS_ACROSS_STACKS = [
+  'Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:\\d{12}:key/\\*',
+  'Resource::arn:<AWS::Partition>:s3:::[a-z0-9.-]+/\\*',
+  'Resource::<CrossRegionReplicationSupport[A-Za-z0-9]*ReplicationBucket[A-Za-z0-9]*\\.Arn>/\\*',
+];
+
+/** What an engine says about its deploy action's role. */
+export interface DeployActionRoleProps {
+  /** Name of the environment (the role's id is `Deploy-<name>ActionRole`). */
+  readonly environmentName: string;
+  /** Description of the role. */
+  readonly description: string;
+  /** The environment's task definition: `iam:PassRole` on its task and execution roles. */
+  readonly taskDefinition: ecs.TaskDefinition;
+  /** The engine's own statements (its service or deployment group, the task definition actions). */
+  readonly statements: iam.PolicyStatement[];
+  /** Why the role's `Resource::*` statements are needed (the cdk-nag acknowledgement). */
+  readonly wildcardReason: string;
+}
+
+/**
+ * An environment's deploy action with a role of its own, for every engine. The role is created in
+ * `scope` (the pipeline's construct, or the environment when it has a stack of its own) as
+ * `Deploy-<name>ActionRole`, trusted as {@link actionRoleTrust} says; it holds the engine's
+ * statements, `iam:PassRole` on the environment's two roles and read access to the artifacts, and
+ * `createAction` receives it without policy updates, so the action cannot add wider statements of
+ * its own.
+ */
+export function deployActionWithRole(scope: Construct, options: DeployActionOptions, props: DeployActionRoleProps,
+  createAction: (role: iam.IRole) => codepipeline.IAction): codepipeline.IAction {
+  const remote = isInOwnStack(scope, options);
+  const role = new iam.Role(scope, `Deploy-${props.environmentName}ActionRole`, { ...actionRoleTrust(options, remote), description: props.description });
+  props.statements.forEach(statement => role.addToPolicy(statement));
+  grantTaskRolesAndArtifacts(role, props.taskDefinition, options, remote);
+  acknowledgeWildcards(role, props.wildcardReason, ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, ...(remote ? ARTIFACT_GRANTS_ACROSS_STACKS : [])]);
+  const action = createAction(role.withoutPolicyUpdates());
+  return remote ? new ArtifactReadingAction(action, role) : action;
+}
+
 /** Whether `scope` (where the engine creates the action's role) is in another stack than the pipeline. */
-export function isInOwnStack(scope: Construct, options: DeployActionOptions): boolean {
+function isInOwnStack(scope: Construct, options: DeployActionOptions): boolean {
   return Stack.of(scope) !== Stack.of(options.pipelineRole);
 }
 
@@ -28,30 +73,19 @@ export function isInOwnStack(scope: Construct, options: DeployActionOptions): bo
  * (aws-codepipeline/lib/pipeline.js, getRoleFromActionPropsOrGenerateIfCrossAccount). A generated
  * name lets the pipeline name it in another account.
  */
-export function actionRoleTrust(options: DeployActionOptions, inOwnStack: boolean): Pick<iam.RoleProps, 'assumedBy' | 'roleName'> {
+function actionRoleTrust(options: DeployActionOptions, inOwnStack: boolean): Pick<iam.RoleProps, 'assumedBy' | 'roleName'> {
   return inOwnStack
     ? { assumedBy: new iam.AccountPrincipal(Stack.of(options.pipelineRole).account), roleName: PhysicalName.GENERATE_IF_NEEDED }
     : { assumedBy: new iam.ArnPrincipal(options.pipelineRole.roleArn) };
 }
 
 /**
- * The role of an environment's deploy action, for any engine, created in `scope` as
- * `Deploy-<name>ActionRole` and trusted as {@link actionRoleTrust} says. The engine adds its own
- * statements, then {@link grantTaskRolesAndArtifacts}, and gives the action the role without
- * policy updates.
- */
-export function createDeployActionRole(scope: Construct, name: string, description: string, options: DeployActionOptions,
-  inOwnStack: boolean): iam.Role {
-  return new iam.Role(scope, `Deploy-${name}ActionRole`, { ...actionRoleTrust(options, inOwnStack), description });
-}
-
-/**
  * What every deploy action's role needs last: `iam:PassRole` on the environment's task role and
  * execution role only (the two roles every deployed revision names, passed to ECS tasks only) and,
  * in the pipeline's stack, read access to the artifacts (in an environment's own stack
- * {@link readsArtifactsAcrossStacks} grants that).
+ * {@link ArtifactReadingAction} grants that).
  */
-export function grantTaskRolesAndArtifacts(role: iam.Role, taskDefinition: ecs.TaskDefinition, options: DeployActionOptions,
+function grantTaskRolesAndArtifacts(role: iam.Role, taskDefinition: ecs.TaskDefinition, options: DeployActionOptions,
   inOwnStack: boolean): void {
   role.addToPolicy(new iam.PolicyStatement({
     actions: ['iam:PassRole'],
@@ -62,25 +96,6 @@ export function grantTaskRolesAndArtifacts(role: iam.Role, taskDefinition: ecs.T
     options.artifactBucket.grantRead(role);
   }
 }
-
-/**
- * `action` (which got `role.withoutPolicyUpdates()`), granting `role` read access to the artifacts
- * where that makes no stack depend on the pipeline's: see {@link ArtifactReadingAction}.
- */
-export function readsArtifactsAcrossStacks(action: codepipeline.IAction, role: iam.Role): codepipeline.IAction {
-  return new ArtifactReadingAction(action, role);
-}
-
-/**
- * Findings of the grants of a role in the environment's own stack: the artifact bucket named in another
- * account, the pipeline account's keys (only the artifact key's policy admits the role), the
- * replication bucket aws-cdk-lib creates in another region.
- */
-export const ARTIFACT_GRANTS_ACROSS_STACKS = [
-  'Resource::arn:<AWS::Partition>:kms:[a-z0-9-]+:\\d{12}:key/\\*',
-  'Resource::arn:<AWS::Partition>:s3:::[a-z0-9.-]+/\\*',
-  'Resource::<CrossRegionReplicationSupport[A-Za-z0-9]*ReplicationBucket[A-Za-z0-9]*\\.Arn>/\\*',
-];
 
 /**
  * A deploy action whose role lives in the environment's own stack. The bucket it reads is known at

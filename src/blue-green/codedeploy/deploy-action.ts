@@ -5,24 +5,36 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { appSpecFile, IMAGE_PLACEHOLDER_NAME, taskDefinitionFile } from '../../pipeline/build-contract';
-import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS } from '../../private/nag';
-import { ARTIFACT_GRANTS_ACROSS_STACKS, createDeployActionRole, grantTaskRolesAndArtifacts, isInOwnStack, readsArtifactsAcrossStacks } from '../action-role';
+import { deployActionWithRole } from '../action-role';
 import type { DeployActionOptions } from '../engine';
 
-/**
- * CodePipeline's CodeDeploy ECS action for one environment, with a role scoped to it (created in
- * `scope` as `Deploy-<name>ActionRole`: the pipeline's construct, or the environment when it has
- * a stack of its own).
- */
-export function codeDeployEcsDeployAction(scope: Construct, environmentName: string, deploymentGroup: codedeploy.IEcsDeploymentGroup,
+/** CodePipeline's CodeDeploy ECS action for one environment, with a role scoped to it (`deployActionWithRole`). */
+export function codeDeployEcsDeployAction(scope: Construct, environmentName: string, group: codedeploy.IEcsDeploymentGroup,
   taskDefinition: ecs.TaskDefinition, options: DeployActionOptions): codepipeline.IAction {
-  const remote = isInOwnStack(scope, options);
-  const role = createDeployRole(scope, environmentName, deploymentGroup, taskDefinition, options, remote);
-  const action = new actions.CodeDeployEcsDeployAction({
+  // The grants aws-cdk-lib's CodeDeployEcsDeployAction makes (aws-codepipeline-actions/lib/codedeploy/ecs-deploy-action.js)
+  // except iam:PassRole, which it grants on `*` (any role trusting ecs-tasks): deployActionWithRole
+  // grants it on the environment's task and execution roles only, the two roles taskdef-<env>.json names.
+  return deployActionWithRole(scope, options, {
+    environmentName,
+    description: `Deploys ${environmentName} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
+    taskDefinition,
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
+        resources: [group.application.applicationArn],
+      }),
+      new iam.PolicyStatement({ actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'], resources: [group.deploymentGroupArn] }),
+      new iam.PolicyStatement({ actions: ['codedeploy:GetDeploymentConfig'], resources: [group.deploymentConfig.deploymentConfigArn] }),
+      // ecs:*TaskDefinition actions take no task-definition resource (aws/containers-roadmap#929, open): '*' only.
+      new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }),
+    ],
+    wildcardReason: 'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
+      + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
+  }, role => new actions.CodeDeployEcsDeployAction({
     actionName: options.actionName,
     runOrder: options.runOrder,
-    role: role.withoutPolicyUpdates(),
-    deploymentGroup,
+    role,
+    deploymentGroup: group,
     appSpecTemplateFile: options.buildOutput.atPath(appSpecFile(environmentName)),
     taskDefinitionTemplateFile: options.buildOutput.atPath(taskDefinitionFile(environmentName)),
     // One image input only, whatever the number of containers: each input is an artifact with an
@@ -31,39 +43,5 @@ export function codeDeployEcsDeployAction(scope: Construct, environmentName: str
     // writes the additional containers' digests into taskdef-<env>.json itself, like the X-Ray
     // sidecar's image, and the action registers them unchanged: no placeholder, no limit of four.
     containerImageInputs: [{ input: options.buildOutput, taskDefinitionPlaceholder: IMAGE_PLACEHOLDER_NAME }],
-  });
-  return remote ? readsArtifactsAcrossStacks(action, role) : action;
-}
-
-/**
- * The role of an environment's CodeDeploy ECS action, with the grants aws-cdk-lib's
- * CodeDeployEcsDeployAction makes (aws-codepipeline-actions/lib/codedeploy/ecs-deploy-action.js)
- * except `iam:PassRole`, which it grants on `*` (any role trusting ecs-tasks): here only on the
- * environment's task role and execution role, the two roles `taskdef-<env>.json` names. The
- * action gets the role without policy updates, so it cannot add its own wider statements.
- */
-function createDeployRole(scope: Construct, name: string, group: codedeploy.IEcsDeploymentGroup,
-  taskDefinition: ecs.TaskDefinition, options: DeployActionOptions, remote: boolean): iam.Role {
-  const role = createDeployActionRole(scope, name, `Deploys ${name} with CodeDeploy blue/green from the pipeline's deploy artifacts`,
-    options, remote);
-  role.addToPolicy(new iam.PolicyStatement({
-    actions: ['codedeploy:GetApplication', 'codedeploy:GetApplicationRevision', 'codedeploy:RegisterApplicationRevision'],
-    resources: [group.application.applicationArn],
   }));
-  role.addToPolicy(new iam.PolicyStatement({
-    actions: ['codedeploy:CreateDeployment', 'codedeploy:GetDeployment'],
-    resources: [group.deploymentGroupArn],
-  }));
-  role.addToPolicy(new iam.PolicyStatement({
-    actions: ['codedeploy:GetDeploymentConfig'],
-    resources: [group.deploymentConfig.deploymentConfigArn],
-  }));
-  // ecs:*TaskDefinition actions take no task-definition resource (aws/containers-roadmap#929, open): '*' only.
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
-  grantTaskRolesAndArtifacts(role, taskDefinition, options, remote);
-  acknowledgeWildcards(role,
-    'The CodeDeploy ECS action registers the rendered task definition (ecs:RegisterTaskDefinition has no resource-level permissions: Resource::*) '
-    + 'and reads the deploy artifact (objects and key of the pipeline\'s own bucket); iam:PassRole names the environment\'s two roles.',
-    ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, ...(remote ? ARTIFACT_GRANTS_ACROSS_STACKS : [])]);
-  return role;
 }
