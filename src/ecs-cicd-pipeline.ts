@@ -82,7 +82,8 @@ export class EcsCiCdPipeline extends Construct {
       removalPolicy,
     });
     const productionNames = envs.filter((_, i) => isProduction(envs, i)).map(env => env.name);
-    this.repository = props.repository ?? createRepository(this, props, removalPolicy, productionNames);
+    const imagesPerBuild = 1 + (props.additionalContainers ?? []).length;
+    this.repository = props.repository ?? createRepository(this, props, removalPolicy, productionNames, imagesPerBuild);
     if (props.vpc && props.natGateways !== undefined) {
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:natGatewaysIgnored', `natGateways (${props.natGateways}) is ignored because vpc is given`);
     }

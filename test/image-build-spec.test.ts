@@ -572,7 +572,7 @@ describe('renderImageBuildSpec: executed against stub aws/docker', () => {
     expect(happy.succeeded).toBe(true);
     expect(artifactFiles(happy)).toEqual([
       'appspec-dev.yaml', 'appspec-prod.yaml', 'appspec-staging.yaml',
-      'imageDetail.json',
+      'built-images.json', 'imageDetail.json',
       'taskdef-dev.json', 'taskdef-prod.json', 'taskdef-staging.json',
     ]);
   });
@@ -990,7 +990,7 @@ describe('renderImageBuildSpec: per-engine outputs (imagedefinitions)', () => {
     // THEN dev: imagedefinitions only; staging: taskdef + appspec; prod: all three
     expect(result.succeeded).toBe(true);
     expect(artifactFiles(result)).toEqual([
-      'appspec-prod.yaml', 'appspec-staging.yaml',
+      'appspec-prod.yaml', 'appspec-staging.yaml', 'built-images.json',
       'imageDetail.json',
       'imagedefinitions-dev.json', 'imagedefinitions-prod.json',
       'taskdef-prod.json', 'taskdef-staging.json',
@@ -1091,7 +1091,12 @@ describe('renderImageBuildSpec: additional containers built from the same commit
       { name: 'proxy', imageUri: `${REPOSITORY_URI}@${PROXY_DIGEST}` },
     ]);
     expect(readJson(path.join(result.artifactDir, 'imageDetail.json'))).toEqual({ ImageURI: `${REPOSITORY_URI}@${DIGEST}` });
-    expect(artifactFiles(result)).toEqual(['appspec-staging.yaml', 'imageDetail.json', 'imagedefinitions-dev.json', 'taskdef-staging.json']);
+    expect(artifactFiles(result)).toEqual(['appspec-staging.yaml', 'built-images.json', 'imageDetail.json', 'imagedefinitions-dev.json', 'taskdef-staging.json']);
+  });
+
+  test('built-images.json lists both digests, the app\'s first: what production\'s image tagging keeps', () => {
+    expect(readJson(path.join(result.artifactDir, 'built-images.json')))
+      .toEqual([{ imageUri: `${REPOSITORY_URI}@${DIGEST}` }, { container: 'proxy', imageUri: `${REPOSITORY_URI}@${PROXY_DIGEST}` }]);
   });
 
   test('the task definition names the proxy\'s digest (its real command restored) and keeps the app\'s placeholder', () => {

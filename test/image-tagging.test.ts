@@ -7,6 +7,7 @@ import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { EcsCiCdPipeline, EcsCiCdPipelineProps, PipelineSource } from '../src';
 import { nagFindings } from './support/nag';
+import { BUILT_IMAGES_FILE, IMAGE_DETAIL_FILE } from '../src/pipeline/build-contract';
 import { IMAGE_TAG_SCRIPT, IMAGE_TAG_SCRIPTS_FOLDER, renderImageTagBuildSpec } from '../src/pipeline/image-tagging';
 
 // ---------------------------------------------------------------------------
@@ -87,6 +88,18 @@ describe('the created repository keeps the images production runs', () => {
     ]);
   });
 
+  it('with additional containers, keeps the images of the last N deployments: N times the images of one build', () => {
+    // GIVEN an application and two more containers built per commit (each deployment tags 3 images)
+    const { template } = synth({
+      productionImageRetentionCount: 4,
+      additionalContainers: [{ name: 'proxy', buildDirectory: 'proxy' }, { name: 'worker', buildDirectory: 'worker' }],
+    });
+    // THEN prod's rule keeps 12 images
+    const rule = lifecyclePolicy(template).rules[1];
+    expect([rule.description, rule.selection.tagPatternList, rule.selection.countNumber])
+      .toEqual(['Keep the images of the last 4 deployments to prod (3 images each)', ['deployed-prod_*'], 12]);
+  });
+
   it.each([0, 1.5, 10001])('rejects productionImageRetentionCount %p', (count) => {
     expect(() => synth({ productionImageRetentionCount: count })).toThrow(new RegExp(`productionImageRetentionCount \\(${count}\\)`));
   });
@@ -117,6 +130,15 @@ describe('after a production deployment the pipeline tags the digest', () => {
       },
     });
     expect(prod.Actions.find((a: any) => a.Name === 'Deploy').RunOrder).toBe(2);
+    // AND the project reads the build's list of images (the app's and every additional container's)
+    Template.fromStack(stack).hasResourceProperties('AWS::CodeBuild::Project', {
+      Environment: {
+        EnvironmentVariables: Match.arrayWith([
+          { Name: 'BUILT_IMAGES_FILE', Type: 'PLAINTEXT', Value: 'built-images.json' },
+          { Name: 'IMAGE_DETAIL_FILE', Type: 'PLAINTEXT', Value: 'imageDetail.json' },
+        ]),
+      },
+    });
     // AND no other environment tags
     for (const name of ['Deploy-dev', 'Deploy-staging']) {
       expect(stage(template, name).Actions.map((a: any) => a.Name)).not.toContain('TagDeployedImage');
@@ -217,11 +239,19 @@ describe('tag-image.sh against moto', () => {
   };
   const tagsOf = (repository: string): { [digest: string]: string[] } => Object.fromEntries(
     aws('ecr', 'describe-images', '--repository-name', repository).imageDetails.map((d: any) => [d.imageDigest, [...d.imageTags].sort()]));
-  /** Runs the script as the CodeBuild project does: bash, the artifact as CODEBUILD_SRC_DIR. */
-  const runScript = (env: { [name: string]: string }, imageUri?: string) => {
+  /**
+   * Runs the script as the CodeBuild project does: bash, the artifact as CODEBUILD_SRC_DIR, the
+   * project's file names. The artifact holds imageDetail.json naming `imageUri` and, unless
+   * `builtImages` is null (a build from before the list existed), the list of built images
+   * (by default just `imageUri`).
+   */
+  const runScript = (env: { [name: string]: string }, imageUri?: string,
+    builtImages: Array<{ container?: string; imageUri: string }> | null = imageUri ? [{ imageUri }] : null) => {
     const artifact = fs.mkdtempSync(path.join(work, 'artifact-'));
-    if (imageUri !== undefined) { fs.writeFileSync(path.join(artifact, 'imageDetail.json'), JSON.stringify({ ImageURI: imageUri })); }
-    return spawnSync('bash', [scriptFile], { env: { ...awsEnv(), CODEBUILD_SRC_DIR: artifact, ...env }, encoding: 'utf8', timeout: 60_000 });
+    if (imageUri !== undefined) { fs.writeFileSync(path.join(artifact, IMAGE_DETAIL_FILE), JSON.stringify({ ImageURI: imageUri })); }
+    if (builtImages) { fs.writeFileSync(path.join(artifact, BUILT_IMAGES_FILE), JSON.stringify(builtImages)); }
+    const files = { BUILT_IMAGES_FILE, IMAGE_DETAIL_FILE };
+    return spawnSync('bash', [scriptFile], { env: { ...awsEnv(), ...files, CODEBUILD_SRC_DIR: artifact, ...env }, encoding: 'utf8', timeout: 60_000 });
   };
   const uriOf = (repository: string, digest: string) => `${ENV.account}.dkr.ecr.${ENV.region}.amazonaws.com/${repository}@${digest}`;
 
@@ -282,6 +312,37 @@ describe('tag-image.sh against moto', () => {
     expect(tagsOf('shop')[deployed]).toEqual(['2222222222222222222222222222222222222222', 'deployed-prod_0b1c2d3e-exec-1']);
   });
 
+  it('tags every image the build pushed (the application\'s and each additional container\'s), and a retry changes nothing', () => {
+    // GIVEN a build of an application and a proxy from the same commit, and an older build
+    aws('ecr', 'create-repository', '--repository-name', 'multi', '--image-tag-mutability', 'IMMUTABLE');
+    const older = pushImage('multi', 'c0ffee', 5);
+    const app = pushImage('multi', 'abc123', 6);
+    const proxy = pushImage('multi', 'abc123-proxy', 7);
+    const env = { REPOSITORY_NAME: 'multi', DEPLOYED_TAG: 'deployed-prod_exec-3' };
+
+    // WHEN the script runs on the build's output, twice
+    const built = [{ imageUri: uriOf('multi', app) }, { container: 'proxy', imageUri: uriOf('multi', proxy) }];
+    const first = runScript(env, uriOf('multi', app), built);
+    const again = runScript(env, uriOf('multi', app), built);
+
+    // THEN each image carries a tag of its own (a tag names one image): the app's the plain one,
+    // the proxy's with its name; the older build none
+    expect([first.status, first.stderr, again.status]).toEqual([0, '', 0]);
+    expect(tagsOf('multi')).toEqual({
+      [older]: ['c0ffee'],
+      [app]: ['abc123', 'deployed-prod_exec-3'],
+      [proxy]: ['abc123-proxy', 'deployed-prod_exec-3-proxy'],
+    });
+  });
+
+  it('an artifact without the list (built before it existed) has its application image tagged', () => {
+    aws('ecr', 'create-repository', '--repository-name', 'legacy', '--image-tag-mutability', 'IMMUTABLE');
+    const app = pushImage('legacy', 'abc', 8);
+    const result = runScript({ REPOSITORY_NAME: 'legacy', DEPLOYED_TAG: 'deployed-prod_exec-4' }, uriOf('legacy', app), null);
+    expect(result.status).toBe(0);
+    expect(tagsOf('legacy')[app]).toEqual(['abc', 'deployed-prod_exec-4']);
+  });
+
   it('fails when the tag already names another image (an immutable tag never moves)', () => {
     aws('ecr', 'create-repository', '--repository-name', 'moved', '--image-tag-mutability', 'IMMUTABLE');
     pushImage('moved', 'deployed-prod_exec-2', 3);
@@ -293,7 +354,7 @@ describe('tag-image.sh against moto', () => {
   });
 
   it.each([
-    ['no imageDetail.json', undefined, /imageDetail.json is missing/],
+    ['neither the list nor imageDetail.json', undefined, /built-images.json and .*imageDetail.json are missing/],
     ['an image by tag, not digest', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:latest', /does not name an image by digest/],
     ['another repository', `123456789012.dkr.ecr.eu-west-1.amazonaws.com/other@sha256:${'a'.repeat(64)}`, /is not in repository shop/],
     ['a digest the repository does not have', `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:${'b'.repeat(64)}`, /cannot read the manifest/],

@@ -8,7 +8,7 @@ names and the values shared with TypeScript), or a file named on the command lin
                          scanSeverityThreshold, imageTagLength), the additional containers built from
                          the same commit (additionalContainers: [{name, dockerfile, buildDirectory,
                          buildArgs}], absent when there are none) and the shared values (severities in
-                         ascending order, artifactDirectory, imageDetailFile, taskDefinitionFile and
+                         ascending order, artifactDirectory, imageDetailFile, builtImagesFile, taskDefinitionFile and
                          appSpecFile with an {environment} placeholder, imagePlaceholder, bootstrap labels)
 - DEPLOY_ENVIRONMENTS    the names of the per-environment variables, in promotion order
 - each of those          compact JSON of one environment: name, taskDefinitionArn (only when its
@@ -74,7 +74,7 @@ def json_variable(name):
 def settings():
     value = json_variable(SETTINGS_VARIABLE)
     required = ['dockerfile', 'buildDirectory', 'buildArgs', 'scanSeverityThreshold', 'imageTagLength', 'severities',
-                'artifactDirectory', 'imageDetailFile', 'taskDefinitionFile', 'appSpecFile', 'imagePlaceholder',
+                'artifactDirectory', 'imageDetailFile', 'builtImagesFile', 'taskDefinitionFile', 'appSpecFile', 'imagePlaceholder',
                 'bootstrapLabel', 'bootstrapCommandLabel']
     missing = [key for key in required if key not in value]
     if missing:
@@ -444,6 +444,9 @@ def output_kinds(name):
 
 
 def image_detail(image_uri):
+    """imageDetail.json (the application's image, read by the CodeDeploy ECS action) and the list of
+    every image the build pushed (read by the production image tagging, so that the additional
+    containers' images are kept as long as the application's)."""
     config = settings()
     output = os.path.join(config['artifactDirectory'], config['imageDetailFile'])
     if '@sha256:' not in image_uri:
@@ -452,6 +455,16 @@ def image_detail(image_uri):
         json.dump({'ImageURI': image_uri}, handle)
         handle.write('\n')
     print('Wrote %s (ImageURI %s)' % (output, image_uri))
+    recorded = recorded_images(config) if os.path.exists(IMAGES_FILE) else [(None, image_uri)]
+    if recorded[0][1] != image_uri:
+        fail('the recorded application image %s is not %s' % (recorded[0][1], image_uri))
+    # The application's entry names no container: its deployed tag stays the plain one.
+    built = [dict(({} if container is None else {'container': container}), imageUri=uri) for container, uri in recorded]
+    built_output = os.path.join(config['artifactDirectory'], config['builtImagesFile'])
+    with open(built_output, 'w') as handle:
+        json.dump(built, handle)
+        handle.write('\n')
+    print('Wrote %s (%d image(s))' % (built_output, len(built)))
 
 
 COMMANDS = {

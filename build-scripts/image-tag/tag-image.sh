@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Adds a tag to the image an environment runs, once its deployment has succeeded, so that the
-# repository's lifecycle policy keeps that image (src/pipeline/image-tagging.ts, repository.ts).
+# Adds a tag to the images an environment runs, once its deployment has succeeded, so that the
+# repository's lifecycle policy keeps them (src/pipeline/image-tagging.ts, repository.ts): the
+# application's image and each additional container's, all built from the same commit.
 #
 # Run by the pipeline's TagDeployedImage action (CodeBuild) on the build's output artifact.
 # Inputs, as environment variables:
 #   REPOSITORY_NAME    the repository the image build pushed to
 #   DEPLOYED_TAG       the tag to add, e.g. deployed-prod_<pipeline execution id>
-#   CODEBUILD_SRC_DIR  the artifact's directory, holding imageDetail.json: {"ImageURI": "<repository>@sha256:..."}
+#   BUILT_IMAGES_FILE  the name of the artifact's list of every image the build pushed:
+#                      [{"imageUri": "<repository>@sha256:..."}, {"container": "<name>", "imageUri": ...}]
+#                      (the application's first). A tag names one image, so the application's
+#                      image gets DEPLOYED_TAG and an additional container's DEPLOYED_TAG-<container>
+#   IMAGE_DETAIL_FILE  the name of the artifact's {"ImageURI": "<repository>@sha256:..."} (the application's)
+#   CODEBUILD_SRC_DIR  the artifact's directory. An artifact without the list (a build from before
+#                      it existed) has its application image tagged, from the image detail file
 #
 # The repository's tags are immutable: a new tag can be added to an existing image (PutImage with
 # the image's own manifest), an existing tag never moves. Running again is harmless: a tag the image
@@ -16,17 +23,26 @@ set -euo pipefail
 
 die() { echo "tag-image: $*" >&2; exit 1; }
 
-for required in REPOSITORY_NAME DEPLOYED_TAG CODEBUILD_SRC_DIR; do
+for required in REPOSITORY_NAME DEPLOYED_TAG BUILT_IMAGES_FILE IMAGE_DETAIL_FILE CODEBUILD_SRC_DIR; do
   [ -n "${!required:-}" ] || die "$required is not set"
 done
 
-detail="$CODEBUILD_SRC_DIR/imageDetail.json"
-[ -f "$detail" ] || die "$detail is missing: the build's output artifact must be this action's input"
-image_uri="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["ImageURI"])' "$detail")" \
-  || die "cannot read ImageURI from $detail"
-digest="${image_uri##*@}"
-[[ "$image_uri" == *@* && "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || die "ImageURI ('$image_uri') does not name an image by digest"
-[[ "${image_uri%@*}" == */"$REPOSITORY_NAME" ]] || die "ImageURI ('$image_uri') is not in repository $REPOSITORY_NAME"
+list="$CODEBUILD_SRC_DIR/$BUILT_IMAGES_FILE"
+detail="$CODEBUILD_SRC_DIR/$IMAGE_DETAIL_FILE"
+if [ -f "$list" ]; then
+  images="$(python3 - "$list" "$DEPLOYED_TAG" <<'PY'
+import json, sys
+for image in json.load(open(sys.argv[1])):
+    suffix = '-' + image['container'] if image.get('container') else ''
+    print(image['imageUri'], sys.argv[2] + suffix)
+PY
+)" || die "cannot read the image list $list"
+else
+  [ -f "$detail" ] || die "$list and $detail are missing: the build's output artifact must be this action's input"
+  images="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["ImageURI"], sys.argv[2])' "$detail" "$DEPLOYED_TAG")" \
+    || die "cannot read ImageURI from $detail"
+fi
+[ -n "$images" ] || die "the build's output names no image"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -56,22 +72,33 @@ print(image["imageId"]["imageDigest"], image.get("imageManifestMediaType", ""))
 PY
 }
 
-echo "Tagging $REPOSITORY_NAME@$digest as $DEPLOYED_TAG"
-read -r _ media_type < <(fetch_manifest "imageDigest=$digest" "$work/manifest.json") || die "cannot read the manifest of $REPOSITORY_NAME@$digest"
+# Tags the image $1 (<repository>@sha256:...) as $2; a tag it already has is success.
+tag_image() {
+  local image_uri="$1" tag="$2" digest media_type tagged
+  digest="${image_uri##*@}"
+  [[ "$image_uri" == *@* && "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || die "image URI ('$image_uri') does not name an image by digest"
+  [[ "${image_uri%@*}" == */"$REPOSITORY_NAME" ]] || die "image URI ('$image_uri') is not in repository $REPOSITORY_NAME"
+  echo "Tagging $REPOSITORY_NAME@$digest as $tag"
+  read -r _ media_type < <(fetch_manifest "imageDigest=$digest" "$work/manifest.json") || die "cannot read the manifest of $REPOSITORY_NAME@$digest"
 
-if aws ecr put-image --repository-name "$REPOSITORY_NAME" --image-tag "$DEPLOYED_TAG" --image-digest "$digest" \
-  --image-manifest "file://$work/manifest.json" ${media_type:+--image-manifest-media-type "$media_type"} \
-  --output json > "$work/put.json" 2> "$work/put.err"; then
-  echo "Tagged $REPOSITORY_NAME@$digest as $DEPLOYED_TAG"
-  exit 0
-fi
-if grep -q 'ImageAlreadyExistsException\|ImageTagAlreadyExistsException' "$work/put.err"; then
-  # The tag exists already (a retried action): fine if it names this image.
-  echo "The tag exists already: $(cat "$work/put.err")"
-  read -r tagged _ < <(fetch_manifest "imageTag=$DEPLOYED_TAG" "$work/tagged.json") || die "cannot read the image tagged $DEPLOYED_TAG"
-  [ "$tagged" = "$digest" ] || die "tag $DEPLOYED_TAG already names $tagged, not $digest"
-  echo "$REPOSITORY_NAME@$digest is already tagged $DEPLOYED_TAG: nothing to do"
-  exit 0
-fi
-cat "$work/put.err" >&2
-die "could not tag $REPOSITORY_NAME@$digest as $DEPLOYED_TAG"
+  if aws ecr put-image --repository-name "$REPOSITORY_NAME" --image-tag "$tag" --image-digest "$digest" \
+    --image-manifest "file://$work/manifest.json" ${media_type:+--image-manifest-media-type "$media_type"} \
+    --output json > "$work/put.json" 2> "$work/put.err"; then
+    echo "Tagged $REPOSITORY_NAME@$digest as $tag"
+    return 0
+  fi
+  if grep -q 'ImageAlreadyExistsException\|ImageTagAlreadyExistsException' "$work/put.err"; then
+    # The tag exists already (a retried action): fine if it names this image.
+    echo "The tag exists already: $(cat "$work/put.err")"
+    read -r tagged _ < <(fetch_manifest "imageTag=$tag" "$work/tagged.json") || die "cannot read the image tagged $tag"
+    [ "$tagged" = "$digest" ] || die "tag $tag already names $tagged, not $digest"
+    echo "$REPOSITORY_NAME@$digest is already tagged $tag: nothing to do"
+    return 0
+  fi
+  cat "$work/put.err" >&2
+  die "could not tag $REPOSITORY_NAME@$digest as $tag"
+}
+
+while read -r image_uri tag; do
+  tag_image "$image_uri" "$tag"
+done <<< "$images"

@@ -43,6 +43,12 @@ export function deployEnvironmentVariable(environmentName: string): string {
 export const DEPLOY_ARTIFACT_DIRECTORY = 'deploy-artifacts';
 /** The image URI by digest (`{"ImageURI": "<repository>@sha256:..."}`), read by the CodeDeploy ECS action. */
 export const IMAGE_DETAIL_FILE = 'imageDetail.json';
+/**
+ * `[{"imageUri": "<repository>@sha256:..."}, {"container": "<name>", "imageUri": ...}, ...]`: every
+ * image the build pushed, the application's first (no `container`), then each additional
+ * container's; the production image tagging tags them all (image-tagging.ts).
+ */
+export const BUILT_IMAGES_FILE = 'built-images.json';
 /** Placeholder name in `taskdef-<env>.json` that the CodeDeploy ECS action replaces with the image. */
 export const IMAGE_PLACEHOLDER_NAME = 'IMAGE1_NAME';
 const ENVIRONMENT_PLACEHOLDER = '{environment}';
@@ -106,6 +112,7 @@ export interface BuildSettings {
   readonly severities: string[];
   readonly artifactDirectory: string;
   readonly imageDetailFile: string;
+  readonly builtImagesFile: string;
   /** File name patterns with an `{environment}` placeholder. */
   readonly taskDefinitionFile: string;
   readonly appSpecFile: string;
@@ -122,6 +129,7 @@ export const SHARED_SETTINGS = {
   severities: SCAN_SEVERITIES,
   artifactDirectory: DEPLOY_ARTIFACT_DIRECTORY,
   imageDetailFile: IMAGE_DETAIL_FILE,
+  builtImagesFile: BUILT_IMAGES_FILE,
   taskDefinitionFile: TASK_DEFINITION_FILE,
   appSpecFile: APP_SPEC_FILE,
   imagePlaceholder: `<${IMAGE_PLACEHOLDER_NAME}>`,

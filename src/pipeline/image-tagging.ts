@@ -8,6 +8,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { BUILT_IMAGES_FILE, IMAGE_DETAIL_FILE } from './build-contract';
 import { acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from '../private/nag';
 
 /**
@@ -53,15 +54,18 @@ export interface ProductionImageTaggingProps {
 }
 
 /**
- * A small CodeBuild project that tags the digest an environment now runs
- * (`build-scripts/image-tag/tag-image.sh`). It reads `imageDetail.json` from the build's output
- * artifact, so every environment tags exactly the digest it deployed, and adds
- * `deployed-<environment>_<execution id>` with `ecr:PutImage` and the image's own manifest. Its
+ * A small CodeBuild project that tags the digests an environment now runs
+ * (`build-scripts/image-tag/tag-image.sh`). It reads `built-images.json` (every image the build
+ * pushed: the application's and each additional container's) from the build's output artifact, so
+ * every environment tags exactly the digests it deployed, and adds
+ * `deployed-<environment>_<execution id>` to each with `ecr:PutImage` and the image's own manifest. Its
  * role may call `ecr:BatchGetImage` and `ecr:PutImage` on the repository and nothing else of ECR;
  * the repository policy that denies pushes to everyone but the image build must list its role as
- * an exception (`ImageBuildProps.additionalPushers`). Without the layer-upload actions it can only
- * name manifests whose layers the build already pushed, so the guarantee that every image in the
- * repository is the build's own stands.
+ * an exception (`ImageBuildProps.additionalPushers`). Without the layer-upload actions it cannot
+ * bring new layers into the repository; `ecr:PutImage` would still let it put a new manifest over
+ * layers the build pushed (ECR has no condition key to restrict a tag to an existing manifest), so
+ * the guarantee that every image is the build's own rests on this project running only
+ * `tag-image.sh`, which re-puts each image's own manifest.
  *
  * Why a step of its own after `Deploy`, and only for production: the tag must name what production
  * runs, which is known only once the deployment succeeded (a rolled-back deployment leaves the
@@ -80,7 +84,11 @@ export class ProductionImageTagging extends Construct {
       environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
       timeout: Duration.minutes(10),
       encryptionKey: props.encryptionKey,
-      environmentVariables: { REPOSITORY_NAME: { value: props.repository.repositoryName } },
+      environmentVariables: {
+        REPOSITORY_NAME: { value: props.repository.repositoryName },
+        BUILT_IMAGES_FILE: { value: BUILT_IMAGES_FILE },
+        IMAGE_DETAIL_FILE: { value: IMAGE_DETAIL_FILE },
+      },
       buildSpec: codebuild.BuildSpec.fromObject(renderImageTagBuildSpec()),
     });
     props.repository.grant(this.project, 'ecr:BatchGetImage', 'ecr:PutImage');

@@ -30,9 +30,12 @@ export interface PipelineRepositoryOptions {
  * builds keep at most that many images, production's included. A rule with tagStatus `any` must
  * have the highest priority (user guide, "Lifecycle policy properties"). The multiple patterns of
  * one `tagPatternList` must all match, so each production environment gets its own rule.
+ * A build of `imagesPerBuild` images (the application's and the additional containers') tags each
+ * of them per deployment, so the rule keeps `imagesPerBuild` times as many: the images of the last
+ * `productionImageRetentionCount` deployments.
  */
 export function createRepository(scope: Construct, props: PipelineRepositoryOptions, removalPolicy: RemovalPolicy,
-  productionEnvironments: string[] = []): ecr.Repository {
+  productionEnvironments: string[] = [], imagesPerBuild: number = 1): ecr.Repository {
   const keepProduction = props.productionImageRetentionCount ?? DEFAULT_PRODUCTION_IMAGE_RETENTION;
   return new ecr.Repository(scope, 'Repository', {
     imageScanOnPush: true,
@@ -46,10 +49,12 @@ export function createRepository(scope: Construct, props: PipelineRepositoryOpti
       { rulePriority: 1, description: 'Expire untagged images after 14 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14) },
       ...productionEnvironments.map((name, i) => ({
         rulePriority: 2 + i,
-        description: `Keep the last ${keepProduction} images deployed to ${name}`,
+        description: imagesPerBuild === 1
+          ? `Keep the last ${keepProduction} images deployed to ${name}`
+          : `Keep the images of the last ${keepProduction} deployments to ${name} (${imagesPerBuild} images each)`,
         tagStatus: ecr.TagStatus.TAGGED,
         tagPatternList: [`${deployedTagPrefix(name)}*`],
-        maxImageCount: keepProduction,
+        maxImageCount: keepProduction * imagesPerBuild,
       })),
       {
         rulePriority: 2 + productionEnvironments.length,
