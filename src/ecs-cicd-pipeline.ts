@@ -197,7 +197,7 @@ export class EcsCiCdPipeline extends Construct {
             ? `Promote the build verified in ${previous.environmentName} to ${env.name}.`
             : `Deploy to ${env.name}.`,
           // Another account's or region's URL is not known in this template.
-          externalEntityLink: previous && !placements[i - 1].crossAccount && !placements[i - 1].crossRegion ? previous.url : undefined,
+          externalEntityLink: previous && !placements[i - 1].remote ? previous.url : undefined,
         }));
       }
       // The action's role lives with the environment: in its stack when it has one (another account's

@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
+import { App, Aspects, Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -263,6 +263,32 @@ describe('cross-region', () => {
   test('integration tests on an environment in another account or region fail at synth, naming the prop', () => {
     expect(() => synth({ environments: [{ name: 'dev' }, { name: 'prod', region: 'us-east-1', production: true, integrationTestCommands: ['true'] }] }))
       .toThrow(/environments\[1\]\.integrationTestCommands is not supported for an environment in another account or region/);
+  });
+
+  test.each([
+    ['another region', { region: 'us-east-1' }],
+    ['another account', { account: '333333333333' }],
+  ])('manualRerouteTimeout on an environment in %s fails at synth: nothing in the pipeline\'s account and region would tell anyone it waits', (_where, place) => {
+    expect(() => synth({ environments: [{ name: 'dev' }, { name: 'prod', ...place, production: true, manualRerouteTimeout: Duration.hours(1) }] }))
+      .toThrow(/^environments\[1\]\.manualRerouteTimeout \(1 hour\) is not supported for an environment in another account or region \('prod': \d{12}\/[a-z0-9-]+\)/);
+  });
+
+  test('no template of a three-account pipeline reads another stack\'s outputs across accounts (Fn::GetStackOutput)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Delivery', { env: { account: '111111111111', region: 'eu-west-1' } });
+    new EcsCiCdPipeline(stack, 'Shop', {
+      source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/abc' }),
+      environments: [
+        { name: 'dev' },
+        { name: 'staging', account: '222222222222', requireApproval: true },
+        { name: 'prod', account: '333333333333', region: 'us-east-1', production: true },
+      ],
+    });
+    const assembly = app.synth();
+    for (const artifact of assembly.stacks) {
+      expect([artifact.stackName, JSON.stringify(artifact.template)]).not.toEqual([artifact.stackName, expect.stringContaining('Fn::GetStackOutput')]);
+    }
+    expect(assembly.stacks.length).toBe(3);
   });
 });
 

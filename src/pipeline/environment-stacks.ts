@@ -21,6 +21,11 @@ export interface EnvironmentPlacement {
   readonly crossAccount: boolean;
   /** In another region than the pipeline. */
   readonly crossRegion: boolean;
+  /**
+   * In another account or region: the pipeline's stack may not read the environment's attributes
+   * (its URL, its deployment group), and nothing the pipeline's stack creates sees its events.
+   */
+  readonly remote: boolean;
 }
 
 /** CloudFormation's limit of resources per stack (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html). */
@@ -67,15 +72,12 @@ export function placeEnvironments(pipeline: Construct, props: EcsCiCdPipelinePro
     }
     const crossAccount = env.account !== undefined && env.account !== pipelineStack.account;
     const crossRegion = env.region !== undefined && env.region !== pipelineStack.region;
-    if ((crossAccount || crossRegion) && env.integrationTestCommands?.length) {
-      // They run in CodeBuild in the pipeline's account and region, in the environment's VPC, with
-      // the environment's URL: none of which that account and region can reach or know at synth.
-      throw new Error(`${prefix}integrationTestCommands is not supported for an environment in another account or region ('${env.name}': `
-        + `${env.account ?? pipelineStack.account}/${env.region ?? pipelineStack.region}): the tests run in CodeBuild in the pipeline's account and region; `
-        + 'test it with hooks (e.g. a smoke test) that run in its own account, or drop integrationTestCommands');
+    const remote = crossAccount || crossRegion;
+    if (remote) {
+      rejectPipelineSideFeatures(env, prefix, `'${env.name}': ${env.account ?? pipelineStack.account}/${env.region ?? pipelineStack.region}`);
     }
-    if (!crossAccount && !crossRegion && !props.stackPerEnvironment) {
-      return { scope: pipeline, crossAccount, crossRegion };
+    if (!remote && !props.stackPerEnvironment) {
+      return { scope: pipeline, crossAccount, crossRegion, remote };
     }
     const parent = pipelineStack.node.scope;
     if (!parent) {
@@ -87,8 +89,30 @@ export function placeEnvironments(pipeline: Construct, props: EcsCiCdPipelinePro
       env: concrete ? { account: env.account ?? pipelineStack.account, region: env.region ?? pipelineStack.region } : undefined,
       description: `Environment ${env.name} of pipeline ${pipeline.node.path}`,
     });
-    return { scope: stack, stack, crossAccount, crossRegion };
+    return { scope: stack, stack, crossAccount, crossRegion, remote };
   });
+}
+
+/**
+ * The features the pipeline's stack carries out for an environment, which cannot reach an
+ * environment in another account or region: rejected there, naming the prop.
+ */
+function rejectPipelineSideFeatures(env: EnvironmentOptions, prefix: string, where: string): void {
+  if (env.integrationTestCommands?.length) {
+    // They run in CodeBuild in the pipeline's account and region, in the environment's VPC, with
+    // the environment's URL: none of which that account and region can reach or know at synth.
+    throw new Error(`${prefix}integrationTestCommands is not supported for an environment in another account or region (${where}): `
+      + 'the tests run in CodeBuild in the pipeline\'s account and region; '
+      + 'test it with hooks (e.g. a smoke test) that run in its own account, or drop integrationTestCommands');
+  }
+  if (env.manualRerouteTimeout) {
+    // The notice that a deployment waits comes from an EventBridge rule in the pipeline's stack
+    // (blue-green/codedeploy/manual-reroute.ts), which sees only its own account's and region's
+    // deployments: nobody would be told, and the deployment would roll back after the wait.
+    throw new Error(`${prefix}manualRerouteTimeout (${env.manualRerouteTimeout.toHumanString()}) is not supported for an environment in another account `
+      + `or region (${where}): the message that tells the approvers a deployment waits for them comes from the pipeline's account and region, `
+      + 'which never see that environment\'s deployments; drop manualRerouteTimeout (the approval before the stage still applies)');
+  }
 }
 
 /**
