@@ -274,9 +274,9 @@ describe('cross-region', () => {
   });
 
   test('no template of a three-account pipeline reads another stack\'s outputs across accounts (Fn::GetStackOutput)', () => {
-    const app = new App();
-    const stack = new Stack(app, 'Delivery', { env: { account: '111111111111', region: 'eu-west-1' } });
-    new EcsCiCdPipeline(stack, 'Shop', {
+    const threeAccounts = new App();
+    const delivery = new Stack(threeAccounts, 'Delivery', { env: { account: '111111111111', region: 'eu-west-1' } });
+    new EcsCiCdPipeline(delivery, 'Shop', {
       source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/abc' }),
       environments: [
         { name: 'dev' },
@@ -284,7 +284,7 @@ describe('cross-region', () => {
         { name: 'prod', account: '333333333333', region: 'us-east-1', production: true },
       ],
     });
-    const assembly = app.synth();
+    const assembly = threeAccounts.synth();
     for (const artifact of assembly.stacks) {
       expect([artifact.stackName, JSON.stringify(artifact.template)]).not.toEqual([artifact.stackName, expect.stringContaining('Fn::GetStackOutput')]);
     }
