@@ -98,14 +98,19 @@ export class EcsCiCdPipeline extends Construct {
       : createDefaultVpc(this, 'Vpc', props.natGateways ?? (hostsProduction ? 2 : 1), props.vpcEndpoints));
 
     // ---- environments ----------------------------------------------------------------------------
-    this.environments = envs.map((env, i) => new BlueGreenFargateService(placements[i].scope, `Env-${env.name}`, {
-      ...containerOptions(props),
-      ...env,
-      environmentName: env.name,
-      blueGreen: env.blueGreen ?? props.blueGreen,
-      production: isProduction(envs, i),
-      vpc: env.cluster ? undefined : env.vpc ?? (placements[i].stack ? sharableVpc(props, placements[i], pipelineStack, i) : sharedVpc),
-    }));
+    this.environments = envs.map((env, i) => {
+      const vpc = env.cluster ? undefined : env.vpc ?? (placements[i].stack ? sharableVpc(props, placements[i], pipelineStack, i) : sharedVpc);
+      return new BlueGreenFargateService(placements[i].scope, `Env-${env.name}`, {
+        ...containerOptions(props),
+        ...env,
+        environmentName: env.name,
+        blueGreen: env.blueGreen ?? props.blueGreen,
+        production: isProduction(envs, i),
+        vpc,
+        // An environment that creates its own VPC (in a stack of its own) creates it as the pipeline's would be.
+        ...(!vpc && !env.cluster ? { natGateways: props.natGateways, vpcEndpoints: props.vpcEndpoints } : {}),
+      });
+    });
 
     // The pipeline sees its environments as deploy targets only: name, URL, who pulls, how to deploy.
     const targets: IDeployTarget[] = this.environments;

@@ -344,6 +344,28 @@ describe('cdk-nag', () => {
   });
 });
 
+describe('the VPC of an environment in a stack of its own', () => {
+  const counts = (app: App, name: string) => {
+    const template = Template.fromStack(stackNamed(app, name));
+    return {
+      nat: Object.keys(template.findResources('AWS::EC2::NatGateway')).length,
+      interfaceEndpoints: Object.keys(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).length,
+    };
+  };
+
+  test('by default: 1 NAT gateway, 2 in production, no interface endpoints', () => {
+    const { app } = synth({ stackPerEnvironment: true, environments: [{ name: 'dev' }, { name: 'prod', production: true }] });
+    expect([counts(app, 'Delivery-Shop-dev'), counts(app, 'Delivery-Shop-prod')])
+      .toEqual([{ nat: 1, interfaceEndpoints: 0 }, { nat: 2, interfaceEndpoints: 0 }]);
+  });
+
+  test('follows the pipeline\'s natGateways and vpcEndpoints, like the VPC the pipeline creates', () => {
+    const { app } = synth({ stackPerEnvironment: true, natGateways: 1, vpcEndpoints: true, environments: [{ name: 'dev' }, { name: 'prod', production: true }] });
+    expect([counts(app, 'Delivery-Shop-dev'), counts(app, 'Delivery-Shop-prod')])
+      .toEqual([{ nat: 1, interfaceEndpoints: 3 }, { nat: 1, interfaceEndpoints: 3 }]);
+  });
+});
+
 describe('where the environments\' stacks go', () => {
   test('in a Stage: siblings of the pipeline\'s stack in the same Stage, named after its stack name', () => {
     // GIVEN

@@ -141,15 +141,17 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
   readonly vpc?: ec2.IVpc;
 
   /**
-   * NAT gateways of the VPC created when none is passed in (1 or 2). Tasks pull images, send logs
+   * NAT gateways of each VPC this construct creates when none is passed in (1 or 2): the one the
+   * environments in the pipeline's stack share, and the own VPC of an environment in a stack of its
+   * own (`stackPerEnvironment`, another account or region). Tasks pull images, send logs
    * and hooks report to CodeDeploy through NAT: with one NAT gateway an outage of its AZ cuts
    * production off too. Set 1 to halve the NAT cost when that risk is acceptable.
-   * @default - 2 (one per AZ) when the created VPC hosts a production environment, otherwise 1
+   * @default - 2 (one per AZ) for a VPC that hosts a production environment, otherwise 1
    */
   readonly natGateways?: number;
 
   /**
-   * Give the VPC created when none is passed in interface endpoints for ECR (api and dkr) and
+   * Give each VPC this construct creates when none is passed in (see `natGateways`) interface endpoints for ECR (api and dkr) and
    * CloudWatch Logs, so image pulls and logs do not depend on NAT. Interface endpoints cost per
    * AZ-hour (3 endpoints x 2 AZs) and per GB. The free S3 gateway endpoint is always added.
    * @default false
