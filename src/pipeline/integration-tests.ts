@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -75,14 +75,10 @@ function admitIntegrationTests(project: codebuild.PipelineProject, env: Integrat
   service: BlueGreenFargateService, i: number): void {
   const listener = service.productionListener;
   if (!(env.internetFacing ?? true)) {
-    if (Stack.of(project) !== Stack.of(listener)) {
-      // The environment has a stack of its own, on which the project's (the pipeline's) depends: the
-      // rule goes with the project (remoteRule), or the environment's stack would depend on the pipeline's.
-      listener.connections.securityGroups.forEach(group => project.connections.securityGroups.forEach(peer =>
-        group.addIngressRule(peer, ec2.Port.tcp(listener.port), `Integration tests of ${env.name}`, true)));
-      return;
-    }
-    listener.connections.allowDefaultPortFrom(project, `Integration tests of ${env.name}`);
+    // From the project's side: aws-cdk-lib puts the ingress rule with the project when the listener
+    // is in another stack (the environment's own, on which the pipeline's depends), so the
+    // environment's stack never depends on the pipeline's (SecurityGroupBase.determineRuleScope).
+    project.connections.allowToDefaultPort(listener, `Integration tests of ${env.name}`);
     return;
   }
   const cidrs = env.productionListenerAllowedCidrs;
