@@ -104,6 +104,11 @@ describe('the created repository keeps the images production runs', () => {
     expect(() => synth({ productionImageRetentionCount: count })).toThrow(new RegExp(`productionImageRetentionCount \\(${count}\\)`));
   });
 
+  it('rejects productionImageRetentionCount when no environment is production (it would keep nothing)', () => {
+    expect(() => synth({ productionImageRetentionCount: 5, environments: [{ name: 'dev', production: false }, { name: 'qa', production: false }] }))
+      .toThrow(/^productionImageRetentionCount \(5\) has no effect: no environment is production/);
+  });
+
   it('rejects productionImageRetentionCount with an existing repository', () => {
     expect(() => synth({ productionImageRetentionCount: 5 }, (stack) => ({ repository: new ecr.Repository(stack, 'Existing') })))
       .toThrow(/productionImageRetentionCount \(5\) cannot be combined with repository/);

@@ -32,6 +32,10 @@ export function validatePipelineProps(scope: Construct, props: EcsCiCdPipelinePr
       throw new Error(`${clash[0]} (${clash[1]}) cannot be combined with repository: it applies only to the repository this construct creates`);
     }
   }
+  if (props.productionImageRetentionCount !== undefined && !envs.some((_, i) => isProduction(envs, i))) {
+    throw new Error(`productionImageRetentionCount (${props.productionImageRetentionCount}) has no effect: no environment is production, so no image is `
+      + 'tagged for one; set production: true on the production environment(s), or drop productionImageRetentionCount');
+  }
   validateImageBuildOptions(props);
   (props.notificationEmails ?? []).forEach((email, i) =>
     validatePattern(`notificationEmails[${i}]`, email, EMAIL, 'must be an e-mail address'));
