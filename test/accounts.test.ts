@@ -74,6 +74,8 @@ describe('stackPerEnvironment in the pipeline\'s account', () => {
   });
 
   test('the pipeline\'s stack depends on the environments\' stacks, never the other way round', () => {
+    // WHEN synthesized (references become dependencies then)
+    app.synth();
     // THEN
     expect(stack.dependencies).toEqual(expect.arrayContaining([dev, prod]));
     expect(dev.dependencies).not.toContain(stack);
@@ -291,8 +293,9 @@ describe('integration tests of an environment with an internal load balancer in 
       stackPerEnvironment: true,
       environments: [{ name: 'dev', internetFacing: false, integrationTestCommands: ['true'], production: true }],
     });
-    // WHEN
+    // WHEN synthesized (references become dependencies then)
     const dev = stackNamed(app, 'Delivery-Shop-dev');
+    app.synth();
     // THEN
     expect(dev.dependencies).not.toContain(stack);
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {

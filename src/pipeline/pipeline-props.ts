@@ -112,7 +112,10 @@ export interface EcsCiCdPipelineProps extends ContainerOptions, ImageBuildOption
 
   /**
    * How many images the created repository keeps, whatever their tags (the images deployed to
-   * production are also kept by `productionImageRetentionCount`, and count here too).
+   * production are also kept by `productionImageRetentionCount`, and count here too). An image not
+   * yet deployed to production, e.g. one waiting at the approval while newer builds pass through
+   * the earlier stages, is expired once this many newer images were pushed: with several images per
+   * build (`additionalContainers`) that is this many divided by the images per build.
    * @default 30
    */
   readonly imageRetentionCount?: number;
