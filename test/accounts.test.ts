@@ -347,6 +347,17 @@ describe('cdk-nag', () => {
   });
 });
 
+describe('the names of the environments\' stacks', () => {
+  test('a pipeline id that makes no stack name fails at synth, naming the environment, the name and the id', () => {
+    const stack = new Stack(new App(), 'Delivery', { env: TOOLS });
+    expect(() => new EcsCiCdPipeline(stack, 'Shop_Pipeline', {
+      source: PipelineSource.connection({ owner: 'acme', repo: 'shop', connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/abc' }),
+      stackPerEnvironment: true,
+      environments: [{ name: 'dev', production: true }],
+    })).toThrow(/^environments\[0\] \('dev'\) needs a stack of its own, named 'Delivery-Shop_Pipeline-dev'.*\(got 'Shop_Pipeline'\)/);
+  });
+});
+
 describe('the VPC of an environment in a stack of its own', () => {
   const counts = (app: App, name: string) => {
     const template = Template.fromStack(stackNamed(app, name));

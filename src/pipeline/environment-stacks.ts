@@ -34,6 +34,8 @@ export const MAX_RESOURCES_PER_STACK = 500;
 const RESOURCE_LIMIT_CONTEXT = '@aws-cdk/core:stackResourceLimit';
 
 const ACCOUNT = /^\d{12}$/;
+/** CloudFormation's stack names (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html). */
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /**
@@ -84,8 +86,14 @@ export function placeEnvironments(pipeline: Construct, props: EcsCiCdPipelinePro
       throw new Error(`environments[${i}] ('${env.name}') needs a stack of its own, a sibling of the pipeline's stack '${pipelineStack.stackName}', which has no parent (an App or Stage)`);
     }
     const concrete = !agnosticAccount && !agnosticRegion;
+    const stackName = environmentStackName(pipelineStack, pipeline.node.id, env.name);
+    if (!STACK_NAME.test(stackName)) {
+      throw new Error(`environments[${i}] ('${env.name}') needs a stack of its own, named '${stackName}' (<pipeline stack>-<pipeline id>-<environment>), `
+        + 'which is not a CloudFormation stack name (letters, digits and hyphens, starting with a letter, at most 128 characters): '
+        + `give the pipeline construct an id of letters, digits and hyphens (got '${pipeline.node.id}') and keep the names short`);
+    }
     const stack = new Stack(parent, `${pipelineStack.node.id}-${pipeline.node.id}-${env.name}`, {
-      stackName: environmentStackName(pipelineStack, pipeline.node.id, env.name),
+      stackName,
       env: concrete ? { account: env.account ?? pipelineStack.account, region: env.region ?? pipelineStack.region } : undefined,
       description: `Environment ${env.name} of pipeline ${pipeline.node.path}`,
     });
