@@ -156,8 +156,11 @@ export interface IBlueGreenDeploymentTarget {
    *
    * @param scope where the action's own resources (e.g. its role) are created: the pipeline's
    * construct, or the environment when it has a stack of its own (another account or region, or
-   * `stackPerEnvironment`). There the role must not name the pipeline's resources: see
-   * `action-role.ts` (trust, artifact grants) for what every engine's action needs.
+   * `stackPerEnvironment`). There the action's role must not name the pipeline's role, bucket or
+   * key (the pipeline's stack depends on the environment's, so that would be a cycle): trust the
+   * pipeline's account (`new iam.AccountPrincipal(Stack.of(options.pipelineRole).account)`) with a
+   * generated name, and let the artifact bucket's and key's resource policies admit the role. The
+   * built-in engines do exactly that.
    */
   deployAction(scope: Construct, options: DeployActionOptions): codepipeline.IAction;
 }
