@@ -170,6 +170,31 @@ describe('additionalContainers in the pipeline', () => {
       .toThrow(/additionalContainers\[0\]\.name \('proxy'\): environments\[0\] \('api'\) has no container of that name/);
   });
 
+  test.each([
+    ['app', /^additionalContainers\[1\]\.name \('app'\) is taken by the application container of environments\[0\] \('api'\); it must differ from 'app', 'xray-daemon'$/],
+    ['xray-daemon', /^additionalContainers\[1\]\.name \('xray-daemon'\) is taken by the X-Ray sidecar; it must differ from 'app', 'xray-daemon'$/],
+  ])('an ImageBuild additional container named %s (a container the build must not overwrite) fails at synth, naming the prop', (name, message) => {
+    // GIVEN a service with the proxy (its task definition also holds 'app' and 'xray-daemon')
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const svc = new BlueGreenFargateService(stack, 'Api', { environmentName: 'api', additionalContainers: [PROXY] });
+    const repository = new ecr.Repository(stack, 'Repository');
+    // WHEN / THEN the build would write the container's digest over that container's image
+    expect(() => new ImageBuild(stack, 'ImageBuild', { repository, environments: [svc], additionalContainers: [PROXY, { name, buildDirectory: 'x' }] }))
+      .toThrow(message);
+  });
+
+  test('an ImageBuild with an invalid or duplicate additional container name fails at synth, naming the prop', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const svc = new BlueGreenFargateService(stack, 'Api', { environmentName: 'api', additionalContainers: [PROXY] });
+    const repository = new ecr.Repository(stack, 'Repository');
+    // WHEN / THEN
+    expect(() => new ImageBuild(stack, 'ImageBuild', { repository, environments: [svc], additionalContainers: [PROXY, PROXY] }))
+      .toThrow(/^additionalContainers\[1\]\.name \('proxy'\) is also additionalContainers\[0\]\.name; names must be unique$/);
+    expect(() => new ImageBuild(stack, 'ImageBuild2', { repository, environments: [svc], additionalContainers: [{ ...PROXY, name: 'pro xy' }] }))
+      .toThrow(/^additionalContainers\[0\]\.name \('pro xy'\) must be 1-64 letters, digits, hyphens or underscores, starting with a letter$/);
+  });
+
   test('cdk-nag stays clean with additional containers and a load-balanced proxy', () => {
     // GIVEN (env-agnostic, like the example app the acknowledgements are written for)
     const { stack } = pipeline({

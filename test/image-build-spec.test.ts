@@ -1127,6 +1127,14 @@ describe('renderImageBuildSpec: additional containers built from the same commit
     expect(artifactFiles(failed)).toEqual([]);
   });
 
+  test('the buildspec inputs reject an invalid or duplicate container name with the constructs\' check, naming the prop', () => {
+    const proxy = TWO_IMAGES.additionalContainers![0];
+    expect(() => projectVariables({ ...TWO_IMAGES, additionalContainers: [proxy, proxy] }, () => 'arn'))
+      .toThrow(/^additionalContainers\[1\]\.name \('proxy'\) is also additionalContainers\[0\]\.name; names must be unique$/);
+    expect(() => projectVariables({ ...TWO_IMAGES, additionalContainers: [{ ...proxy, name: '-proxy' }] }, () => 'arn'))
+      .toThrow(/^additionalContainers\[0\]\.name \('-proxy'\) must be 1-64 letters, digits, hyphens or underscores, starting with a letter$/);
+  });
+
   test('a task definition without the additional container fails the build, naming it', () => {
     // GIVEN / WHEN the CDK revision lacks the proxy
     const failed = runBuild(imageBuild(TWO_IMAGES), { imagesByTag: { [PROXY_TAG]: PROXY_DIGEST } });

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ImageBuildOptions } from './image-build-props';
 import { validateCommands, validateDuration, validatePattern } from '../private/validation';
+import { validateBuiltContainerNames } from '../service/additional-containers';
 import type { BuiltContainerOptions } from '../service/container-options';
 
 const RELATIVE_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\/@+-]+$/;
@@ -25,8 +26,13 @@ export function builtContainerDockerfile(container: BuiltContainerOptions): stri
   return container.dockerfile ?? (container.buildDirectory === '.' ? 'Dockerfile' : `${container.buildDirectory.replace(/\/+$/, '')}/Dockerfile`);
 }
 
-/** Validates the build settings of `additionalContainers` (the container settings are the services'). */
-export function validateBuiltContainerBuilds(containers: BuiltContainerOptions[] | undefined): void {
+/**
+ * Validates the build settings of `additionalContainers` (the container settings are the services')
+ * and their names, none of which may be one of `reserved` (name -> the container that holds it).
+ */
+export function validateBuiltContainerBuilds(containers: BuiltContainerOptions[] | undefined,
+  reserved: ReadonlyMap<string, string> = new Map()): void {
+  validateBuiltContainerNames('', containers ?? [], reserved);
   (containers ?? []).forEach((c, i) => {
     const p = `additionalContainers[${i}]`;
     if (c.buildDirectory === undefined || c.buildDirectory === '') {

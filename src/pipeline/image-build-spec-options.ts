@@ -4,6 +4,7 @@
  * Internal module: not exported from the package entry point.
  */
 import { BUILD_OUTPUT_FILES, BuildOutputKind, DEFAULT_BUILD_OUTPUTS, NO_SCAN_GATE, SCAN_SEVERITIES } from './build-contract';
+import { validateBuiltContainerNames } from '../service/additional-containers';
 
 /** One deployment target whose deploy files the build writes. */
 export interface BuildSpecEnvironment {
@@ -134,11 +135,6 @@ export function validateImageBuildSpecOptions(options: ImageBuildSpecOptions): v
       throw new Error(`[${env.name}] the engine's build data redefines ${clashes.join(', ')}; these keys are the build's own (${ENVIRONMENT_DATA_KEYS.join(', ')})`);
     }
   }
-  const images = new Set<string>();
-  for (const image of options.additionalContainers ?? []) {
-    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(image.name) || images.has(image.name)) {
-      throw new Error(`additional container name '${image.name}' must be unique and match /^[A-Za-z][A-Za-z0-9_-]{0,63}$/`);
-    }
-    images.add(image.name);
-  }
+  // The same check as the constructs' (additional-containers.ts): the name is also an image tag suffix.
+  validateBuiltContainerNames('', options.additionalContainers ?? [], new Map());
 }

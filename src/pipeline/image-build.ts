@@ -13,6 +13,7 @@ import { ImageBuildProps, ScanSeverity } from './image-build-props';
 import { BuildSpecEnvironment, checkEnvironmentVariableSizes, deployEnvironmentData, imageBuildEnvironmentVariables, renderImageBuildSpec, renderUnitTestBuildSpec } from './image-build-spec';
 import { isRemote, publishBuildData } from './remote-build-data';
 import { acknowledge, acknowledgeWildcards, BUCKET_AND_KEY_GRANTS, CODEBUILD_PROJECT_GRANTS } from '../private/nag';
+import { XRAY_CONTAINER_NAME } from '../service/xray';
 
 /**
  * The CodeBuild project that builds the image once and prepares every environment's deployment.
@@ -56,7 +57,12 @@ export class ImageBuild extends Construct {
     if (props.environments.length === 0) {
       throw new Error('environments (0) must list at least one BlueGreenFargateService');
     }
-    validateBuiltContainerBuilds(props.additionalContainers);
+    // An additional container named like an environment's application container or the X-Ray
+    // sidecar would have its digest written over that container's image in the rendered task definition.
+    validateBuiltContainerBuilds(props.additionalContainers, new Map([
+      ...props.environments.map((env, i) => [env.containerName, `the application container of environments[${i}] ('${env.environmentName}')`] as const).reverse(),
+      [XRAY_CONTAINER_NAME, 'the X-Ray sidecar'],
+    ]));
     const outputs = buildOutputKinds(props.environments);
     const additionalContainers = props.additionalContainers ?? [];
     checkAdditionalContainers(props.environments, additionalContainers);

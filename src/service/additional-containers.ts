@@ -2,17 +2,43 @@ import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BuiltContainerOptions, ContainerOptions } from './container-options';
+import { XRAY_CONTAINER_NAME } from './xray';
 import { bootstrapContainer, idleBootstrapContainer, commandlessBootstrapImage } from '../private/bootstrap';
 import { validateCommands, validateInteger, validatePattern, validatePort } from '../private/validation';
 
 /** Container names of `additionalContainers`: also their image tags' suffix (`<commit>-<name>`, at most 128 characters). */
-const BUILT_CONTAINER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
-const RESERVED_CONTAINER_NAMES = ['xray-daemon'];
+export const BUILT_CONTAINER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/** What `BUILT_CONTAINER_NAME` allows, in words. */
+export const BUILT_CONTAINER_NAME_ALLOWED = 'must be 1-64 letters, digits, hyphens or underscores, starting with a letter';
 /**
  * Containers per task definition: a fixed Amazon ECS quota ("Containers per task definition", 10;
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html).
  */
 const MAX_CONTAINERS_PER_TASK = 10;
+
+/**
+ * Validates the names of `additionalContainers` (the one check the services and the image build
+ * share): each matches `BUILT_CONTAINER_NAME`, is unique among them and is none of `reserved`
+ * (name -> the container that holds it, e.g. the application container or the X-Ray sidecar, whose
+ * image the build would otherwise overwrite in the rendered task definition). Messages name
+ * `${prefix}additionalContainers[i].name`.
+ */
+export function validateBuiltContainerNames(prefix: string, containers: ReadonlyArray<{ readonly name: string }>,
+  reserved: ReadonlyMap<string, string>): void {
+  const names = new Map<string, number>();
+  containers.forEach((c, i) => {
+    const p = `${prefix}additionalContainers[${i}].name`;
+    validatePattern(p, c.name, BUILT_CONTAINER_NAME, BUILT_CONTAINER_NAME_ALLOWED);
+    const holder = reserved.get(c.name);
+    if (holder !== undefined) {
+      throw new Error(`${p} ('${c.name}') is taken by ${holder}; it must differ from ${[...reserved.keys()].map(n => `'${n}'`).join(', ')}`);
+    }
+    if (names.has(c.name)) {
+      throw new Error(`${p} ('${c.name}') is also ${prefix}additionalContainers[${names.get(c.name)}].name; names must be unique`);
+    }
+    names.set(c.name, i);
+  });
+}
 
 /** What the task's containers and the load balancer resolve to. */
 export interface ResolvedContainers {
@@ -35,19 +61,14 @@ export function resolveAdditionalContainers(prefix: string, props: ContainerOpti
     throw new Error(`${prefix}additionalContainers (${containers.length}) is too many: a task definition holds at most ${MAX_CONTAINERS_PER_TASK} containers `
       + `and the application${fixed === 2 ? ' and the X-Ray sidecar take' : ' takes'} ${fixed}, so at most ${MAX_CONTAINERS_PER_TASK - fixed} more are allowed`);
   }
-  const names = new Map<string, number>();
+  validateBuiltContainerNames(prefix, containers, new Map([
+    [app.containerName, 'the application container (containerName)'],
+    [XRAY_CONTAINER_NAME, 'the X-Ray sidecar'],
+  ]));
   const ports = new Map<number, string>([[app.containerPort, `containerPort (the application container '${app.containerName}')`]]);
   if (app.xrayPort !== undefined) { ports.set(app.xrayPort, 'the X-Ray daemon sidecar'); }
   containers.forEach((c, i) => {
     const p = `${prefix}additionalContainers[${i}]`;
-    validatePattern(`${p}.name`, c.name, BUILT_CONTAINER_NAME, 'must be 1-64 letters, digits, hyphens or underscores, starting with a letter');
-    if (c.name === app.containerName || RESERVED_CONTAINER_NAMES.includes(c.name)) {
-      throw new Error(`${p}.name ('${c.name}') is taken by the ${c.name === app.containerName ? 'application container (containerName)' : 'X-Ray sidecar'}; choose another name`);
-    }
-    if (names.has(c.name)) {
-      throw new Error(`${p}.name ('${c.name}') is also additionalContainers[${names.get(c.name)}].name; names must be unique`);
-    }
-    names.set(c.name, i);
     if (c.containerPort !== undefined && !Token.isUnresolved(c.containerPort)) {
       validatePort(`${p}.containerPort`, c.containerPort);
       const other = ports.get(c.containerPort);

@@ -3,6 +3,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { resolveAdditionalContainers } from './additional-containers';
 import { ContainerOptions } from './container-options';
 import { DeploymentEnvironmentOptions } from './options';
+import { XRAY_CONTAINER_NAME } from './xray';
 import { validateSmokeTestOptions } from '../blue-green/smoke-test-settings';
 import {
   validateCidr, validateDomainName, validateDuration, validateFargateSize, validateHttpPath, validateInteger, validatePattern, validatePort,
@@ -75,8 +76,8 @@ export function resolveServiceSettings(props: ServiceSettingsInput, prefix: stri
 
   const containerName = props.containerName ?? 'app';
   validatePattern(p('containerName'), containerName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, 'must be 1-255 letters, digits, hyphens or underscores, starting with a letter or digit');
-  if (containerName === 'xray-daemon') {
-    throw new Error(`${p('containerName')} ('xray-daemon') is reserved for the X-Ray sidecar; choose another name`);
+  if (containerName === XRAY_CONTAINER_NAME) {
+    throw new Error(`${p('containerName')} ('${XRAY_CONTAINER_NAME}') is reserved for the X-Ray sidecar; choose another name`);
   }
   const containerPort = props.containerPort ?? 8080;
   validatePort(p('containerPort'), containerPort);

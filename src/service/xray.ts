@@ -10,20 +10,23 @@ import { XRAY_DAEMON_PORT } from './settings';
  */
 const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
 
+/** Name of the X-Ray daemon sidecar's container (and its construct id and log stream prefix). */
+export const XRAY_CONTAINER_NAME = 'xray-daemon';
+
 /**
  * Adds the X-Ray daemon sidecar (not essential: tracing never takes the application down) and the
  * X-Ray write permissions to the task role.
  */
 export function addXrayDaemon(taskDefinition: ecs.FargateTaskDefinition, logGroup: logs.ILogGroup, image?: ecs.ContainerImage): void {
-  taskDefinition.addContainer('xray-daemon', {
-    containerName: 'xray-daemon',
+  taskDefinition.addContainer(XRAY_CONTAINER_NAME, {
+    containerName: XRAY_CONTAINER_NAME,
     image: image ?? ecs.ContainerImage.fromRegistry(DEFAULT_XRAY_DAEMON_IMAGE),
     // Tracing must never take the application down: the daemon is not essential.
     essential: false,
     cpu: 32,
     memoryReservationMiB: 256,
     portMappings: [{ containerPort: XRAY_DAEMON_PORT, protocol: ecs.Protocol.UDP }],
-    logging: ecs.LogDrivers.awsLogs({ logGroup: logGroup, streamPrefix: 'xray-daemon' }),
+    logging: ecs.LogDrivers.awsLogs({ logGroup: logGroup, streamPrefix: XRAY_CONTAINER_NAME }),
   });
   // X-Ray's write APIs have no resource-level permissions: '*' is the only valid resource.
   taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
