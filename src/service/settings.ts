@@ -3,15 +3,13 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { resolveAdditionalContainers } from './additional-containers';
 import { ContainerOptions } from './container-options';
 import { DeploymentEnvironmentOptions } from './options';
-import { XRAY_CONTAINER_NAME } from './xray';
+import { XRAY_CONTAINER_NAME, XRAY_DAEMON_PORT } from './xray';
 import { validateSmokeTestOptions } from '../blue-green/smoke-test-settings';
 import {
   validateCidr, validateDomainName, validateDuration, validateFargateSize, validateHttpPath, validateInteger, validatePattern, validatePort,
   validateRange,
 } from '../private/validation';
 
-/** Port of the X-Ray daemon sidecar (UDP). */
-export const XRAY_DAEMON_PORT = 2000;
 
 /** Period of the built-in deployment alarms (the ALB publishes its metrics per minute). */
 export const ALARM_PERIOD = Duration.minutes(1);

@@ -4,8 +4,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { addAdditionalContainers } from './additional-containers';
 import { BlueGreenFargateServiceProps } from './service-props';
-import { ResolvedServiceSettings, XRAY_DAEMON_PORT } from './settings';
-import { addXrayDaemon } from './xray';
+import { ResolvedServiceSettings } from './settings';
+import { addXrayDaemon, XRAY_DAEMON_PORT } from './xray';
 import { bootstrapContainer, commandlessBootstrapImage } from '../private/bootstrap';
 import { acknowledgeWildcards } from '../private/nag';
 

@@ -1,7 +1,6 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { XRAY_DAEMON_PORT } from './settings';
 
 /**
  * The X-Ray daemon image used when `xrayDaemonImage` is not given: a released version (the
@@ -9,6 +8,9 @@ import { XRAY_DAEMON_PORT } from './settings';
  * moving `latest` and `3.x`; v3.6.6 was released on 2026-07-14), so tasks never change under you.
  */
 const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
+
+/** Port of the X-Ray daemon sidecar (UDP). */
+export const XRAY_DAEMON_PORT = 2000;
 
 /** Name of the X-Ray daemon sidecar's container (and its construct id and log stream prefix). */
 export const XRAY_CONTAINER_NAME = 'xray-daemon';
