@@ -195,6 +195,18 @@ describe('additionalContainers in the pipeline', () => {
       .toThrow(/^additionalContainers\[0\]\.name \('pro xy'\) must be 1-64 letters, digits, hyphens or underscores, starting with a letter$/);
   });
 
+  test('an ImageBuild that does not build a service\'s additional container fails at synth, naming it and additionalContainers', () => {
+    // GIVEN a service with the proxy and a worker
+    const stack = new Stack(new App(), 'Test', { env: ENV });
+    const svc = new BlueGreenFargateService(stack, 'Api', { environmentName: 'api', additionalContainers: [PROXY, { name: 'worker', buildDirectory: 'worker' }] });
+    const repository = new ecr.Repository(stack, 'Repository');
+    // WHEN / THEN an image build without them (or without one) would leave the bootstrap image deployed
+    expect(() => new ImageBuild(stack, 'ImageBuild', { repository, environments: [svc] }))
+      .toThrow(/^environments\[0\] \('api'\) has additionalContainers 'proxy', 'worker' that the image build's additionalContainers \(none\) do not build/);
+    expect(() => new ImageBuild(stack, 'ImageBuild2', { repository, environments: [svc], additionalContainers: [PROXY] }))
+      .toThrow(/^environments\[0\] \('api'\) has additionalContainers 'worker' that the image build's additionalContainers \('proxy'\) do not build/);
+  });
+
   test('cdk-nag stays clean with additional containers and a load-balanced proxy', () => {
     // GIVEN (env-agnostic, like the example app the acknowledgements are written for)
     const { stack } = pipeline({

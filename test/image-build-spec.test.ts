@@ -1143,6 +1143,15 @@ describe('renderImageBuildSpec: additional containers built from the same commit
     expect(failed.output).toMatch(/has no container named 'proxy'/);
   });
 
+  test('a task definition with an additional container the build does not build fails the build, naming it and additionalContainers', () => {
+    // GIVEN / WHEN the CDK revision has the bootstrapped proxy, the build builds the app only
+    const failed = runBuild(imageBuild(BASE_OPTIONS), { taskDefinition: withProxy });
+    // THEN no task definition keeps busybox and the bootstrap command
+    expect(failed.succeeded).toBe(false);
+    expect(failed.output).toMatch(/container 'proxy' still has the bootstrap image \(label cdk-ecs-cicd-pipeline\.bootstrap\), because this build builds no image for it; give the image build the same additionalContainers as the service \(built: none\)/);
+    expect(artifactFiles(failed).filter(f => f.startsWith('taskdef-'))).toEqual([]);
+  });
+
   test('pushes restricted to the build: both existing tags are reused, nothing is built, and both digests are deployed', () => {
     // GIVEN both tags exist and only the build may push
     const reused = runBuild(imageBuild(TWO_IMAGES), {

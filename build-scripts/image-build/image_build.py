@@ -388,6 +388,15 @@ def render_taskdef(name, source):
         built = container(extra)
         built['image'] = uri
         restore_bootstrapped_command(config, built)
+    # A container still booting the bootstrap image is one the service delivers through the pipeline
+    # but this build built no image for (the service's additionalContainers are not the build's):
+    # deploying would keep the placeholder image and command.
+    for left in containers:
+        if (left.get('dockerLabels') or {}).get(config['bootstrapLabel']) == 'true':
+            fail('task definition family %s: container %r still has the bootstrap image (label %s), because this build '
+                 'builds no image for it; give the image build the same additionalContainers as the service (built: %s)'
+                 % (task_definition.get('family'), left.get('name'), config['bootstrapLabel'],
+                    ', '.join(repr(c['name']) for c in additional_containers(config)) or 'none'))
     with open(output, 'w') as handle:
         json.dump(task_definition, handle, indent=2)
         handle.write('\n')

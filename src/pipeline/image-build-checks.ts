@@ -3,6 +3,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { BUILD_OUTPUT_FILES, BuildOutputKind, IMAGE_DETAIL_FILE } from './build-contract';
 import { ImageBuildProps } from './image-build-props';
 import { escapeRegex, flattenCfnReference } from '../private/nag';
+import { isDeliveredAdditionalContainer } from '../service/additional-containers';
 import { BuiltContainerOptions } from '../service/container-options';
 
 /**
@@ -63,7 +64,11 @@ export function buildOutputKinds(environments: ImageBuildProps['environments']):
   });
 }
 
-/** Every environment's task definition must have each additional container the build builds. */
+/**
+ * Every environment's task definition must have each additional container the build builds, and the
+ * build must build each additional container of a `BlueGreenFargateService` environment (otherwise
+ * its deployments keep the bootstrap image; the build's render-taskdef fails on it too).
+ */
 export function checkAdditionalContainers(environments: ImageBuildProps['environments'], containers: BuiltContainerOptions[]): void {
   containers.forEach((c, j) => environments.forEach((env, i) => {
     if (!env.taskDefinition.findContainer(c.name)) {
@@ -71,4 +76,14 @@ export function checkAdditionalContainers(environments: ImageBuildProps['environ
         + 'give the environments the same additionalContainers as the image build');
     }
   }));
+  const built = containers.map(c => c.name);
+  environments.forEach((env, i) => {
+    const delivered = env.taskDefinition.node.children.filter(isDeliveredAdditionalContainer);
+    const missing = delivered.map(c => c.containerName).filter(name => !built.includes(name));
+    if (missing.length > 0) {
+      throw new Error(`environments[${i}] ('${env.environmentName}') has additionalContainers ${missing.map(n => `'${n}'`).join(', ')} that the image build's `
+        + `additionalContainers (${built.length === 0 ? 'none' : built.map(n => `'${n}'`).join(', ')}) do not build, so they would keep the bootstrap image; `
+        + 'give the image build the same additionalContainers as the environments');
+    }
+  });
 }

@@ -97,6 +97,14 @@ export function resolveAdditionalContainers(prefix: string, props: ContainerOpti
   return { loadBalancerContainerName: lb, loadBalancerContainerPort: target.containerPort };
 }
 
+/** The additional containers `addAdditionalContainers` created: their images come only from the pipeline's build. */
+const DELIVERED_ADDITIONAL_CONTAINERS = new WeakSet<object>();
+
+/** Whether `construct` is an additional container whose image only the pipeline's build delivers. */
+export function isDeliveredAdditionalContainer(construct: object): construct is ecs.ContainerDefinition {
+  return DELIVERED_ADDITIONAL_CONTAINERS.has(construct);
+}
+
 /**
  * Adds the additional containers to the task definition: the bootstrap image until the pipeline's
  * first deployment (an HTTP 200 on `healthCheckPath` at the port of the load-balanced container, on
@@ -115,7 +123,7 @@ export function addAdditionalContainers(taskDefinition: ecs.FargateTaskDefinitio
       : c.containerPort === undefined
         ? idleBootstrapContainer(c.command)
         : bootstrapContainer(c.containerPort, path, c.command);
-    return taskDefinition.addContainer(c.name, {
+    const container = taskDefinition.addContainer(c.name, {
       containerName: c.name,
       image: bootstrap.image,
       dockerLabels: bootstrap.dockerLabels,
@@ -129,5 +137,7 @@ export function addAdditionalContainers(taskDefinition: ecs.FargateTaskDefinitio
       healthCheck: c.containerHealthCheck,
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: c.name }),
     });
+    DELIVERED_ADDITIONAL_CONTAINERS.add(container);
+    return container;
   });
 }
