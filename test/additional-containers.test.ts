@@ -112,6 +112,10 @@ describe('additionalContainers in the task definition', () => {
     ['an invalid port', { additionalContainers: [{ ...PROXY, containerPort: 70000 }] }, /additionalContainers\[0\]\.containerPort \(70000\) must be an integer between 1 and 65535/],
     ['more CPU than the task', { additionalContainers: [{ ...PROXY, cpu: 512 }] }, /additionalContainers\[0\]\.cpu \(512\) must be an integer between 0 and 256/],
     ['more memory than the task', { additionalContainers: [{ ...PROXY, memoryLimitMiB: 1024 }] }, /additionalContainers\[0\]\.memoryLimitMiB \(1024\) must be an integer between 6 and 512/],
+    ['more memory in total than the task (the X-Ray sidecar reserves 256 MiB)', { additionalContainers: [{ ...PROXY, memoryLimitMiB: 512 }] },
+      /^additionalContainers\[0\]\.memoryLimitMiB \(512\) \+ the X-Ray sidecar's 256 = 768 MiB exceeds the task's memoryLimitMiB \(512\): on Fargate the containers' memory together must fit the task's/],
+    ['more CPU in total than the task', { additionalContainers: [{ ...PROXY, cpu: 128 }, { name: 'worker', buildDirectory: 'worker', cpu: 128 }] },
+      /^additionalContainers\[0\]\.cpu \(128\) \+ additionalContainers\[1\]\.cpu \(128\) \+ the X-Ray sidecar's 32 = 288 CPU units exceeds the task's cpu \(256\)/],
     ['an unknown load-balanced container', { additionalContainers: [PROXY], loadBalancerContainerName: 'nginx' },
       /loadBalancerContainerName \('nginx'\) must name the application container \('app'\) or one of additionalContainers \('proxy'\)/],
     ['a load-balanced container without a port', { additionalContainers: [{ name: 'proxy', buildDirectory: 'proxy' }], loadBalancerContainerName: 'proxy' },
@@ -119,6 +123,22 @@ describe('additionalContainers in the task definition', () => {
   ];
   test.each(bad)('rejects %s, naming the prop', (_, props, message) => {
     expect(() => service(props)).toThrow(message);
+  });
+});
+
+describe('additionalContainers and the task size', () => {
+  test('containers whose CPU and memory together fit the task are accepted, the sidecar counted only when it runs', () => {
+    // GIVEN / WHEN / THEN with the X-Ray sidecar (32 CPU, 256 MiB reserved): 224 + 32 = 256, 256 + 256 = 512
+    expect(() => service({ additionalContainers: [{ ...PROXY, cpu: 224, memoryLimitMiB: 256 }] })).not.toThrow();
+    // without it, the whole task is the container's
+    expect(() => service({ additionalContainers: [{ ...PROXY, cpu: 256, memoryLimitMiB: 512 }], xray: false })).not.toThrow();
+    // a bigger task makes room
+    expect(() => service({ additionalContainers: [{ ...PROXY, memoryLimitMiB: 512 }], cpu: 512, memoryLimitMiB: 1024 })).not.toThrow();
+  });
+
+  test('in a pipeline the message names the environment\'s props', () => {
+    expect(() => pipeline({ additionalContainers: [{ ...PROXY, memoryLimitMiB: 512 }] }))
+      .toThrow(/additionalContainers\[0\]\.memoryLimitMiB \(512\) \+ the X-Ray sidecar's 256 = 768 MiB exceeds the task's .*memoryLimitMiB \(512\)/);
   });
 });
 

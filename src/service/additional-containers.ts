@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BuiltContainerOptions, ContainerOptions } from './container-options';
-import { XRAY_CONTAINER_NAME } from './xray';
+import { XRAY_CONTAINER_NAME, XRAY_CPU, XRAY_MEMORY_RESERVATION_MIB } from './xray';
 import { bootstrapContainer, idleBootstrapContainer, commandlessBootstrapImage } from '../private/bootstrap';
 import { validateCommands, validateInteger, validatePattern, validatePort } from '../private/validation';
 
@@ -81,6 +81,8 @@ export function resolveAdditionalContainers(prefix: string, props: ContainerOpti
     validateInteger(`${p}.memoryLimitMiB`, c.memoryLimitMiB, 6, app.memoryLimitMiB);
     validateCommands(`${p}.command`, c.command);
   });
+  checkTaskTotal(prefix, containers, 'cpu', 'CPU units', app.cpu, app.xrayPort !== undefined ? XRAY_CPU : 0);
+  checkTaskTotal(prefix, containers, 'memoryLimitMiB', 'MiB', app.memoryLimitMiB, app.xrayPort !== undefined ? XRAY_MEMORY_RESERVATION_MIB : 0);
 
   const lb = props.loadBalancerContainerName ?? app.containerName;
   if (lb === app.containerName) {
@@ -103,6 +105,27 @@ const DELIVERED_ADDITIONAL_CONTAINERS = new WeakSet<object>();
 /** Whether `construct` is an additional container whose image only the pipeline's build delivers. */
 export function isDeliveredAdditionalContainer(construct: object): construct is ecs.ContainerDefinition {
   return DELIVERED_ADDITIONAL_CONTAINERS.has(construct);
+}
+
+/**
+ * On Fargate the CPU and memory the containers reserve must fit the task's together, not each
+ * alone: "the total amount of CPU reserved for all containers within a task" must not exceed the
+ * task's `cpu`, and likewise memory (the ECS Developer Guide, task definition parameters, container
+ * `cpu` and `memory`); RegisterTaskDefinition fails at deploy time otherwise. Counted: what the
+ * containers set (the additional containers' `cpu` / `memoryLimitMiB` and the X-Ray sidecar's
+ * reservation); the application container sets neither and shares the rest.
+ */
+function checkTaskTotal(prefix: string, containers: BuiltContainerOptions[], prop: 'cpu' | 'memoryLimitMiB', unit: string,
+  taskValue: number, sidecar: number): void {
+  const set = containers.map((c, i) => ({ i, value: c[prop] })).filter(e => e.value !== undefined);
+  if (set.length === 0 || Token.isUnresolved(taskValue) || set.some(e => Token.isUnresolved(e.value))) { return; }
+  const total = set.reduce((sum, e) => sum + e.value!, sidecar);
+  if (total > taskValue) {
+    const parts = set.map(e => `${prefix}additionalContainers[${e.i}].${prop} (${e.value})`);
+    if (sidecar > 0) { parts.push(`the X-Ray sidecar's ${sidecar}`); }
+    throw new Error(`${parts.join(' + ')} = ${total} ${unit} exceeds the task's ${prefix}${prop} (${taskValue}): `
+      + `on Fargate the containers' ${prop === 'cpu' ? 'CPU' : 'memory'} together must fit the task's; lower them or raise ${prefix}${prop}`);
+  }
 }
 
 /**

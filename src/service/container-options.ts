@@ -40,13 +40,16 @@ export interface BuiltContainerOptions {
   readonly containerPort?: number;
 
   /**
-   * CPU units reserved for the container (at most the task's `cpu`).
+   * CPU units reserved for the container. Fargate requires the containers' reservations together
+   * (every additional container's `cpu`, plus 32 for the X-Ray sidecar) to be at most the task's `cpu`.
    * @default - none reserved: the container shares the task's CPU
    */
   readonly cpu?: number;
 
   /**
-   * Hard memory limit of the container in MiB (at most the task's `memoryLimitMiB`).
+   * Hard memory limit of the container in MiB. Fargate requires the containers' memory together
+   * (every additional container's `memoryLimitMiB`, plus the 256 MiB the X-Ray sidecar reserves) to
+   * be at most the task's `memoryLimitMiB`.
    * @default - no limit of its own: the task's memory
    */
   readonly memoryLimitMiB?: number;

@@ -12,6 +12,10 @@ const DEFAULT_XRAY_DAEMON_IMAGE = 'public.ecr.aws/xray/aws-xray-daemon:3.6.6';
 /** Port of the X-Ray daemon sidecar (UDP). */
 export const XRAY_DAEMON_PORT = 2000;
 
+/** CPU units and memory (MiB) the X-Ray daemon sidecar reserves. */
+export const XRAY_CPU = 32;
+export const XRAY_MEMORY_RESERVATION_MIB = 256;
+
 /** Name of the X-Ray daemon sidecar's container (and its construct id and log stream prefix). */
 export const XRAY_CONTAINER_NAME = 'xray-daemon';
 
@@ -25,8 +29,8 @@ export function addXrayDaemon(taskDefinition: ecs.FargateTaskDefinition, logGrou
     image: image ?? ecs.ContainerImage.fromRegistry(DEFAULT_XRAY_DAEMON_IMAGE),
     // Tracing must never take the application down: the daemon is not essential.
     essential: false,
-    cpu: 32,
-    memoryReservationMiB: 256,
+    cpu: XRAY_CPU,
+    memoryReservationMiB: XRAY_MEMORY_RESERVATION_MIB,
     portMappings: [{ containerPort: XRAY_DAEMON_PORT, protocol: ecs.Protocol.UDP }],
     logging: ecs.LogDrivers.awsLogs({ logGroup: logGroup, streamPrefix: XRAY_CONTAINER_NAME }),
   });
