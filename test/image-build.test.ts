@@ -644,6 +644,38 @@ describe('ImageBuild: per environment, the files its engine deploys from', () =>
     expect(() => buildWith([new DataEngine({ containerPort: 1 })])).toThrow(/^\[env0\] the engine's build data redefines containerPort; these keys are the build's own/);
   });
 
+  test('an environment in another account whose engine hands buildData but renders no task definition publishes that data there', () => {
+    // GIVEN an imagedefinitions engine with data of its own, in another account than the build
+    class DataEngine extends ImageDefinitionsEngine {
+      public bind(scope: Construct, options: BlueGreenBindOptions): IBlueGreenDeploymentTarget {
+        return { ...super.bind(scope, options), buildData: { weights: [1, 2] } };
+      }
+    }
+    const app = new App();
+    const tools = new Stack(app, 'Tools', { env: ENV });
+    const elsewhere = new Stack(app, 'Elsewhere', { env: { account: '222222222222', region: 'eu-west-1' } });
+    const withData = new BlueGreenFargateService(elsewhere, 'WithData', { environmentName: 'data', blueGreen: new DataEngine() });
+    const without = new BlueGreenFargateService(elsewhere, 'Without', { environmentName: 'plain', blueGreen: new ImageDefinitionsEngine() });
+    // WHEN
+    const imageBuild = new ImageBuild(tools, 'ImageBuild', { repository: new ecr.Repository(tools, 'Repository'), environments: [withData, without] });
+    // THEN the data's environment is read from its account: its variable says where ...
+    const template = Template.fromStack(tools).toJSON();
+    const variables = Object.fromEntries(template.Resources[tools.getLogicalId(imageBuild.project.node.defaultChild as CfnElement)]
+      .Properties.Environment.EnvironmentVariables.map((v: any) => [v.Name, show(v.Value)]));
+    expect(Object.keys(JSON.parse(variables.DEPLOY_ENVIRONMENT_DATA))).toEqual(['name', 'remote']);
+    // ... and its stack publishes the data, weights included, with a role that may read it but not describe task definitions
+    const remote = Template.fromStack(elsewhere);
+    const parameters = Object.values<any>(remote.findResources('AWS::SSM::Parameter'));
+    expect(parameters).toHaveLength(1);
+    expect(JSON.parse(show(parameters[0].Properties.Value))).toMatchObject({ name: 'data', weights: [1, 2], outputs: { imageDefinitions: 'imagedefinitions-data.json' } });
+    const statements = Object.values<any>(remote.findResources('AWS::IAM::Policy'))
+      .filter(p => JSON.stringify(p.Properties.Roles).includes('BuildDataReader')).flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(statements.flatMap(actionsOf)).toContain('ssm:GetParameter');
+    expect(statements.flatMap(actionsOf)).not.toContain('ecs:DescribeTaskDefinition');
+    // an environment without data stays inline, with nothing to read there
+    expect(JSON.parse(variables.DEPLOY_ENVIRONMENT_PLAIN)).toMatchObject({ name: 'plain', containerName: 'app', outputs: { imageDefinitions: 'imagedefinitions-plain.json' } });
+  });
+
   test('the real script renders exactly the requested file for an imagedefinitions environment', () => {
     // GIVEN the project's variables of an imagedefinitions environment, and a recorded image
     const built = buildWith([new ImageDefinitionsEngine()]);

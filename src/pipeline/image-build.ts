@@ -77,10 +77,12 @@ export class ImageBuild extends Construct {
       path: path.join(__dirname, '..', '..', ...IMAGE_BUILD_SCRIPTS_FOLDER),
       exclude: ['__pycache__', '*.pyc', 'work'],
     });
-    // Only an environment whose task definition the build renders needs data it cannot know at
-    // synth; in another account or region that data is read there (remote-build-data.ts).
+    // An environment in another account or region whose task definition the build renders, or
+    // whose engine hands the build data (buildData may hold that stack's tokens, e.g. hook ARNs,
+    // which this stack cannot reference), has its data read there (remote-build-data.ts).
     const elsewhere = props.environments.filter(env => isRemote(this, env.taskDefinition));
-    const remote = elsewhere.filter(env => outputs[props.environments.indexOf(env)].includes('taskDefinition'));
+    const rendersTaskDefinition = (env: ImageBuildProps['environments'][number]) => outputs[props.environments.indexOf(env)].includes('taskDefinition');
+    const remote = elsewhere.filter(env => rendersTaskDefinition(env) || Object.keys(env.buildData ?? {}).length > 0);
     const variables = imageBuildEnvironmentVariables({
       scriptsUrl: this.scripts.s3ObjectUrl,
       repositoryUri: props.repository.repositoryUri,
@@ -114,7 +116,7 @@ export class ImageBuild extends Construct {
     const remoteData = remote.map(env => {
       // Created next to the environment's task definition (in a BlueGreenFargateService: the service).
       const envData = deployEnvironmentData(buildSpecEnvironment(env, outputs[props.environments.indexOf(env)]));
-      const data = publishBuildData(env.taskDefinition.node.scope as Construct, this, envData, env.environmentName);
+      const data = publishBuildData(env.taskDefinition.node.scope as Construct, this, envData, env.environmentName, rendersTaskDefinition(env));
       variables[deployEnvironmentVariable(env.environmentName)] = Stack.of(this).toJsonString({ name: env.environmentName, remote: data });
       return data;
     });

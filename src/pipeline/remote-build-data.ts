@@ -34,13 +34,16 @@ export function isRemote(build: Construct, construct: Construct): boolean {
  * template cannot reference another account's or region's resources). So the environment's stack
  * writes them, as the same compact JSON the build gets for a local environment, into an SSM
  * parameter of its own, and creates a role the build assumes (sts:AssumeRole from the build's role;
- * temporary credentials only) to read that parameter and describe the task definition.
+ * temporary credentials only) to read that parameter and, when the build renders the task
+ * definition (`describesTaskDefinition`), describe it. An environment whose engine only hands the
+ * build data of its own (`buildData`) is published the same way: that data may hold tokens of its stack.
  *
  * The role trusts the build's account, whose build role alone is allowed to assume it (its
  * identity policy names the role), as aws-cdk-lib's cross-account action roles do. Created in
  * `scope` (the environment) as `BuildData` and `BuildDataReader`.
  */
-export function publishBuildData(scope: Construct, build: Construct, data: unknown, environmentName: string): RemoteBuildData {
+export function publishBuildData(scope: Construct, build: Construct, data: unknown, environmentName: string,
+  describesTaskDefinition = true): RemoteBuildData {
   const stack = Stack.of(scope);
   const parameter = new ssm.StringParameter(scope, 'BuildData', {
     // Named after the environment's stack (unique in its account and region), so the build, in
@@ -56,8 +59,10 @@ export function publishBuildData(scope: Construct, build: Construct, data: unkno
     description: `Lets the image build of ${build.node.path} read the build data and task definition of ${environmentName}`,
   });
   parameter.grantRead(role);
-  // ecs:DescribeTaskDefinition has no resource-level permissions (aws/containers-roadmap#929).
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
-  acknowledgeWildcards(role, 'ecs:DescribeTaskDefinition supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
+  if (describesTaskDefinition) {
+    // ecs:DescribeTaskDefinition has no resource-level permissions (aws/containers-roadmap#929).
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+    acknowledgeWildcards(role, 'ecs:DescribeTaskDefinition supports no resource-level permissions (Resource::*).', ['Resource::\\*']);
+  }
   return { roleArn: role.roleArn, parameterName: `/${stack.stackName}/${environmentName}/build-data`, region: stack.region };
 }
