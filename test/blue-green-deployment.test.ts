@@ -106,7 +106,7 @@ describe('BlueGreenDeployment', () => {
     const blueGreen = new RecordingEngine(env => `manifest-${env}.json`);
     // WHEN / THEN
     expect(() => new EcsCiCdPipeline(stack, 'Shop', { source: source(), environments: [{ name: 'dev' }], blueGreen }))
-      .toThrow(/^environments\[0\] \('dev'\): its blueGreen engine deploys from \["manifest-dev.json"\], which the image build does not write; it can write \["imageDetail.json","taskdef-dev.json","appspec-dev.yaml","imagedefinitions-dev.json"\]$/);
+      .toThrow(/^environments\[0\]\.buildOutputFiles \(\["manifest-dev.json"\], from the blueGreen engine of 'dev'\) name files the image build does not write; it can write \["imageDetail.json","taskdef-dev.json","appspec-dev.yaml","imagedefinitions-dev.json"\]$/);
   });
 
   test('deploymentGroup and application name the engine when the environment is not deployed by CodeDeploy', () => {

@@ -8,6 +8,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
@@ -357,12 +358,12 @@ describe('ImageBuild rejects invalid props, naming the prop', () => {
     expect(create({ unitTestCommands: [`echo ${'x'.repeat(26_000)}`] }))
       .toThrow(/^unitTestCommands make the unit tests' buildspec about \d+ characters once deployed; CodeBuild accepts at most 25600 inline/);
     expect(create({ buildArgs: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`ARG_${i}`, 'x'.repeat(60)])) }))
-      .toThrow(/^buildArgs \(with dockerfile and buildDirectory\) make the image build's environment variable IMAGE_BUILD_SETTINGS about \d+ characters once deployed; CodeBuild accepts at most 4096 per variable/);
+      .toThrow(/^buildArgs and additionalContainers\[\]\.buildArgs \(with the Dockerfiles and build directories\) make the image build's environment variable IMAGE_BUILD_SETTINGS about \d+ characters once deployed; CodeBuild accepts at most 4096 per variable: use fewer\/shorter buildArgs or additionalContainers\[\]\.buildArgs/);
   });
 
   it('empty environments', () => {
     // GIVEN the invalid value / WHEN constructing / THEN the error names the prop
-    expect(create({ environments: [] })).toThrow(/^environments \(0\)/);
+    expect(create({ environments: [] })).toThrow(/^environments \(none given\) must list at least one environment \(an IImageBuildEnvironment, e\.g\. a BlueGreenFargateService\)$/);
   });
 
   it.each([
@@ -466,6 +467,17 @@ describe('ImageBuild restrictRepositoryPushes', () => {
     built.template.hasResourceProperties('AWS::ECR::Repository', { RepositoryPolicyText: Match.absent() });
     expect(projectProps(built).Environment.EnvironmentVariables).toContainEqual({ Name: 'REUSE_EXISTING_IMAGE', Type: 'PLAINTEXT', Value: 'false' });
     built.annotations.hasWarning('/Test/ImageBuild', Match.stringLikeRegexp('cannot be restricted to the image build by this construct'));
+  });
+
+  it('additionalPushers without restrictRepositoryPushes: a warning naming both props', () => {
+    // GIVEN / WHEN a role that may push, but no restriction to make an exception to
+    const built = buildFor({}, stack => ({ additionalPushers: [new iam.Role(stack, 'Tagger', { assumedBy: new iam.AccountRootPrincipal() })] }));
+    // THEN
+    built.annotations.hasWarning('/Test/ImageBuild', Match.stringLikeRegexp(
+      '^additionalPushers \\(1 role\\(s\\)\\) have no effect without restrictRepositoryPushes: true.*\\[ack: cdk-ecs-cicd-pipeline:additionalPushersWithoutRestriction\\]'));
+    // and none with the restriction
+    const restricted = buildFor({ restrictRepositoryPushes: true }, stack => ({ additionalPushers: [new iam.Role(stack, 'Tagger', { assumedBy: new iam.AccountRootPrincipal() })] }));
+    expect(restricted.annotations.findWarning('*', Match.stringLikeRegexp('additionalPushers'))).toEqual([]);
   });
 
   it('rejects a repository whose policy this stack does not manage', () => {

@@ -52,13 +52,13 @@ export function buildOutputKinds(environments: ImageBuildProps['environments']):
     const writable = [IMAGE_DETAIL_FILE, ...kinds.map(kind => BUILD_OUTPUT_FILES[kind](name))];
     const missing = env.buildOutputFiles.filter(file => !writable.includes(file));
     if (missing.length > 0) {
-      throw new Error(`environments[${i}] ('${name}'): its blueGreen engine deploys from ${JSON.stringify(missing)}, `
-        + `which the image build does not write; it can write ${JSON.stringify(writable)}`);
+      throw new Error(`environments[${i}].buildOutputFiles (${JSON.stringify(missing)}, from the blueGreen engine of '${name}') `
+        + `name files the image build does not write; it can write ${JSON.stringify(writable)}`);
     }
     const requested = kinds.filter(kind => env.buildOutputFiles.includes(BUILD_OUTPUT_FILES[kind](name)));
     if (requested.length === 0) {
-      throw new Error(`environments[${i}] ('${name}'): its blueGreen engine deploys from ${JSON.stringify(env.buildOutputFiles)}, `
-        + `none of the per-environment files the image build writes (${JSON.stringify(writable.slice(1))})`);
+      throw new Error(`environments[${i}].buildOutputFiles (${JSON.stringify(env.buildOutputFiles)}, from the blueGreen engine of '${name}') `
+        + `must name at least one of the per-environment files the image build writes (${JSON.stringify(writable.slice(1))})`);
     }
     return requested;
   });

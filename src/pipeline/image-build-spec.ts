@@ -150,7 +150,8 @@ export function checkEnvironmentVariableSizes(variables: { [name: string]: strin
     const length = name.length + 1 + deployedLength(resolve(value));
     if (length > MAX_ENVIRONMENT_VARIABLE) {
       const [cause, remedy] = name === SETTINGS_VARIABLE
-        ? ['buildArgs (with dockerfile and buildDirectory) make', 'use fewer/shorter buildArgs (e.g. defaults in the Dockerfile)']
+        ? ['buildArgs and additionalContainers[].buildArgs (with the Dockerfiles and build directories) make',
+          'use fewer/shorter buildArgs or additionalContainers[].buildArgs (e.g. defaults in the Dockerfiles)']
         : name === ENVIRONMENTS_VARIABLE
           ? [`environments (${environments}) make`, 'use fewer environments or shorter names (or pipelines of their own)']
           : ['the environment\'s data (task definition, container, its engine\'s build data) make', 'use shorter names'];

@@ -55,7 +55,7 @@ export class ImageBuild extends Construct {
     const buildDirectory = props.buildDirectory ?? '.';
     validateImageBuildOptions(props);
     if (props.environments.length === 0) {
-      throw new Error('environments (0) must list at least one BlueGreenFargateService');
+      throw new Error('environments (none given) must list at least one environment (an IImageBuildEnvironment, e.g. a BlueGreenFargateService)');
     }
     // An additional container named like an environment's application container or the X-Ray
     // sidecar would have its digest written over that container's image in the rendered task definition.
@@ -203,6 +203,11 @@ export class ImageBuild extends Construct {
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': [this.project.role!.roleArn, ...(props.additionalPushers ?? []).map(role => role.roleArn)] } },
       }));
     } else {
+      if ((props.additionalPushers ?? []).length > 0) {
+        Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:additionalPushersWithoutRestriction',
+          `additionalPushers (${props.additionalPushers!.length} role(s)) have no effect without restrictRepositoryPushes: true: `
+          + 'nothing restricts pushes to the repository, so there is no exception to make; set restrictRepositoryPushes: true or drop additionalPushers.');
+      }
       Annotations.of(this).addWarningV2('cdk-ecs-cicd-pipeline:repositoryPushesUnrestricted',
         `repository: pushes to ${props.repository.node.path} cannot be restricted to the image build by this construct (it did not create the repository), `
         + 'so anyone allowed to push can seed images there. The build never reuses an existing tag in it; restrict pushes in the repository\'s own policy.');
