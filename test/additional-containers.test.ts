@@ -10,7 +10,8 @@ import {
 } from '../src';
 import { show } from './support/iam';
 import { nagFindings } from './support/nag';
-import { appSpecFile, IMAGE_BUILD_SCRIPTS_FOLDER, SHARED_SETTINGS } from '../src/pipeline/build-contract';
+import { appSpecFile, deployEnvironmentVariable, IMAGE_BUILD_SCRIPTS_FOLDER, SHARED_SETTINGS, taskDefinitionFile } from '../src/pipeline/build-contract';
+import { builtContainerDockerfile } from '../src/pipeline/build-options';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const CONNECTION_ARN = 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc';
@@ -49,6 +50,41 @@ function appSpecOf(variables: { [name: string]: string }, environment: string): 
       { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, ...variables } });
     if (run.status !== 0) { throw new Error(`render-appspec failed: ${run.stderr}`); }
     return JSON.parse(fs.readFileSync(path.join(dir, SHARED_SETTINGS.artifactDirectory, appSpecFile(environment)), 'utf8'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The task definition the real script renders for `environment`: the CDK revision as
+ * describe-task-definition would print it (from the template), the build's recorded digests
+ * (`digests[0]` the application's, then each additional container's).
+ */
+function renderedTaskDefinition(stack: Stack, variables: { [name: string]: string }, environment: string, digests: string[]): any {
+  const data = JSON.parse(variables[deployEnvironmentVariable(environment)]);
+  const logicalId = /^\$\{(.+)\}$/.exec(data.taskDefinitionArn)![1];
+  const cfn = Template.fromStack(stack).toJSON().Resources[logicalId].Properties;
+  const described = {
+    taskDefinition: {
+      taskDefinitionArn: data.taskDefinitionArn,
+      family: 'shop',
+      containerDefinitions: cfn.ContainerDefinitions.map((c: any) => ({
+        name: c.Name, image: show(c.Image), ...(c.Command ? { command: c.Command } : {}), ...(c.DockerLabels ? { dockerLabels: c.DockerLabels } : {}),
+      })),
+    },
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskdef-'));
+  try {
+    fs.cpSync(SCRIPTS_DIR, path.join(dir, 'scripts'), { recursive: true });
+    fs.mkdirSync(path.join(dir, SHARED_SETTINGS.artifactDirectory));
+    fs.writeFileSync(path.join(dir, 'described.json'), JSON.stringify(described));
+    const run = (...args: string[]) => {
+      const result = spawnSync('python3', [path.join(dir, 'scripts', 'image_build.py'), ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, ...variables } });
+      if (result.status !== 0) { throw new Error(`${args[0]} failed: ${result.stderr}`); }
+    };
+    digests.forEach((digest, i) => run('record-image', String(i), digest));
+    run('render-taskdef', environment, path.join(dir, 'described.json'));
+    return JSON.parse(fs.readFileSync(path.join(dir, SHARED_SETTINGS.artifactDirectory, taskDefinitionFile(environment)), 'utf8'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -162,6 +198,15 @@ describe('additionalContainers in the pipeline', () => {
     }
   });
 
+  test.each([
+    ['.', undefined, 'Dockerfile'],
+    ['proxy/', undefined, 'proxy/Dockerfile'],
+    ['proxy', undefined, 'proxy/Dockerfile'],
+    ['proxy', 'docker/proxy.Dockerfile', 'docker/proxy.Dockerfile'],
+  ])('the Dockerfile of buildDirectory %j (dockerfile %j) is %j', (buildDirectory, dockerfile, expected) => {
+    expect(builtContainerDockerfile({ name: 'proxy', buildDirectory, dockerfile })).toBe(expected);
+  });
+
   test('without additional containers the settings carry no additionalContainers key (unchanged templates)', () => {
     const { stack, pipeline: p } = pipeline();
     expect(JSON.parse(variablesOf(stack, p.imageBuild).IMAGE_BUILD_SETTINGS)).not.toHaveProperty('additionalContainers');
@@ -242,7 +287,7 @@ describe('additionalContainers and the CodeDeploy ECS action', () => {
   test('more than three additional containers deploy with CodeDeploy: the action takes the app\'s image only, the others are digests in the task definition', () => {
     // GIVEN / WHEN a CodeDeploy pipeline with four additional containers (one more than the action's four image inputs could carry with the app)
     const containers = ['a', 'b', 'c', 'd'].map(name => ({ name: `side${name}`, buildDirectory: name }));
-    const { stack } = pipeline({ additionalContainers: containers });
+    const { stack, pipeline: built } = pipeline({ additionalContainers: containers });
     // THEN each deploy action has one image input (the build output's imageDetail.json, placeholder IMAGE1_NAME)
     const p = Object.values<any>(Template.fromStack(stack).findResources('AWS::CodePipeline::Pipeline'))[0];
     const deploys = p.Properties.Stages.flatMap((s: any) => s.Actions).filter((a: any) => a.ActionTypeId.Provider === 'CodeDeployToECS');
@@ -251,6 +296,21 @@ describe('additionalContainers and the CodeDeploy ECS action', () => {
       expect(action.Configuration).toMatchObject({ Image1ContainerName: 'IMAGE1_NAME' });
       expect(action.Configuration).not.toHaveProperty('Image2ArtifactName');
     }
+    // and the build builds all four, and writes each one's digest into the task definition
+    const variables = variablesOf(stack, built.imageBuild);
+    expect(JSON.parse(variables.IMAGE_BUILD_SETTINGS).additionalContainers.map((c: any) => c.name)).toEqual(['sidea', 'sideb', 'sidec', 'sided']);
+    const digests = ['app', ...containers.map(c => c.name)].map((_, i) => `${ENV.account}.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:${String(i).repeat(64)}`);
+    const taskdef = renderedTaskDefinition(stack, variables, 'dev', digests);
+    const images = Object.fromEntries(taskdef.containerDefinitions.map((c: any) => [c.name, c.image]));
+    expect(images).toEqual({
+      'app': '<IMAGE1_NAME>',
+      'xray-daemon': expect.stringMatching(/aws-xray-daemon/),
+      'sidea': digests[1],
+      'sideb': digests[2],
+      'sidec': digests[3],
+      'sided': digests[4],
+    });
+    expect(taskdef.containerDefinitions.filter((c: any) => c.dockerLabels)).toEqual([]);
   });
 
   test('more containers than a task definition holds are rejected, naming additionalContainers', () => {
