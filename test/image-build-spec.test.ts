@@ -1152,6 +1152,21 @@ describe('renderImageBuildSpec: additional containers built from the same commit
     expect(artifactFiles(failed).filter(f => f.startsWith('taskdef-'))).toEqual([]);
   });
 
+  test('shell-settings assigns only what every phase uses; what to build comes per image from image-settings', () => {
+    // GIVEN the project's variables
+    const variables = projectVariables(TWO_IMAGES, (env) => taskDefinitionArn(familyOf(env), 40));
+    const run = (...args: string[]) => spawnSync('python3', [path.join(SCRIPTS_DIR, 'image_build.py'), ...args],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, ...variables } });
+    const names = (text: string) => text.split('\n').filter(l => l).map(l => l.split('=')[0]);
+    // WHEN / THEN
+    expect(names(run('shell-settings').stdout))
+      .toEqual(['SCAN_SEVERITY_THRESHOLD', 'IMAGE_TAG_LENGTH', 'ARTIFACT_DIRECTORY', 'IMAGE_DETAIL_PATH', 'ENVIRONMENT_NAMES', 'IMAGE_COUNT']);
+    expect(run('image-settings', '1').stdout).toBe([
+      "IMAGE_NAME='container proxy'", 'DOCKERFILE=proxy/Dockerfile', 'BUILD_DIRECTORY=proxy', 'TAG_SUFFIX=-proxy',
+      'BUILD_ARGS=(--build-arg UPSTREAM=127.0.0.1:8080)', '',
+    ].join('\n'));
+  });
+
   test('pushes restricted to the build: both existing tags are reused, nothing is built, and both digests are deployed', () => {
     // GIVEN both tags exist and only the build may push
     const reused = runBuild(imageBuild(TWO_IMAGES), {

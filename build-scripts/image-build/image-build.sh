@@ -218,13 +218,9 @@ post_build() {
       # which may be one the pipeline registered from an older build's content).
       arn="$(python3 "$HELPER" task-definition-arn "$name")" || exit 1
       source="$WORK_DIR/describe-task-definition-$name.json"
-      if [ -n "$role" ]; then
-        as_role "$role" "$region" ecs describe-task-definition --task-definition "$arn" > "$source" \
-          || die "[$name] describe-task-definition $arn failed (in $region as $role)"
-      else
-        aws ecs describe-task-definition --task-definition "$arn" > "$source" \
-          || die "[$name] describe-task-definition $arn failed"
-      fi
+      # In another account or region as the role its stack created; here with the build's own.
+      as_role "$role" "$region" ecs describe-task-definition --task-definition "$arn" > "$source" \
+        || die "[$name] describe-task-definition $arn failed${role:+ (in $region as $role)}"
       python3 "$HELPER" render-taskdef "$name" "$source" || exit 1
     fi
     if [[ "$kinds" == *" appSpec "* ]]; then

@@ -138,26 +138,31 @@ def environment(name):
     fail('no deploy environment named %r' % name)
 
 
+def print_assignments(assignments, build_args=None):
+    """Prints bash assignments (eval'd by image-build.sh), values quoted; BUILD_ARGS as an array of
+    --build-arg KEY=VALUE pairs when `build_args` (a dict) is given."""
+    for key, value in assignments.items():
+        print('%s=%s' % (key, shlex.quote(value)))
+    if build_args is not None:
+        pairs = []
+        for key, value in build_args.items():
+            pairs += ['--build-arg', '%s=%s' % (key, value)]
+        print('BUILD_ARGS=(%s)' % ' '.join(shlex.quote(arg) for arg in pairs))
+
+
 def shell_settings():
-    """Bash assignments of the settings the shell steps use (eval'd by image-build.sh)."""
+    """Bash assignments of the settings every phase uses (eval'd by image-build.sh); what to build
+    comes per image from image_settings."""
     config = settings()
     deploy = environments()
-    build_args = []
-    for key, value in config['buildArgs'].items():
-        build_args += ['--build-arg', '%s=%s' % (key, value)]
-    assignments = {
-        'DOCKERFILE': config['dockerfile'],
-        'BUILD_DIRECTORY': config['buildDirectory'],
+    print_assignments({
         'SCAN_SEVERITY_THRESHOLD': config['scanSeverityThreshold'],
         'IMAGE_TAG_LENGTH': str(int(config['imageTagLength'])),
         'ARTIFACT_DIRECTORY': config['artifactDirectory'],
         'IMAGE_DETAIL_PATH': os.path.join(config['artifactDirectory'], config['imageDetailFile']),
         'ENVIRONMENT_NAMES': ' '.join(e['name'] for e in deploy),
         'IMAGE_COUNT': str(1 + len(additional_containers(config))),
-    }
-    for key, value in assignments.items():
-        print('%s=%s' % (key, shlex.quote(value)))
-    print('BUILD_ARGS=(%s)' % ' '.join(shlex.quote(arg) for arg in build_args))
+    })
 
 
 def image_settings(index):
@@ -168,19 +173,13 @@ def image_settings(index):
     if index < 0 or index > len(containers):
         fail('no image %d (the build has %d)' % (index, 1 + len(containers)))
     image = config if index == 0 else containers[index - 1]
-    build_args = []
-    for key, value in (image.get('buildArgs') or {}).items():
-        build_args += ['--build-arg', '%s=%s' % (key, value)]
-    assignments = {
+    print_assignments({
         'IMAGE_NAME': 'the application' if index == 0 else 'container %s' % image['name'],
         'DOCKERFILE': image['dockerfile'],
         'BUILD_DIRECTORY': image['buildDirectory'],
         # The application's tag is the commit's; an additional container's is <commit>-<name>.
         'TAG_SUFFIX': '' if index == 0 else '-' + image['name'],
-    }
-    for key, value in assignments.items():
-        print('%s=%s' % (key, shlex.quote(value)))
-    print('BUILD_ARGS=(%s)' % ' '.join(shlex.quote(arg) for arg in build_args))
+    }, image.get('buildArgs') or {})
 
 
 def record_image(index, image_uri):
