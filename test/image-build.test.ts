@@ -151,7 +151,7 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
     expect(api).toMatchObject({ name: 'api', taskDefinitionArn: `\${${logicalId}}`, containerName: 'web', containerPort: 3000 });
     const text = buildText(spec);
     expect(text).toContain('arn="$(python3 "$HELPER" task-definition-arn "$name")"');
-    expect(text).toContain('aws ecs describe-task-definition --task-definition "$arn"');
+    expect(text).toContain('as_role "$role" "$region" ecs describe-task-definition --task-definition "$arn"');
     const family = built.stack.resolve(built.service.taskDefinition.family);
     expect(JSON.stringify(projectProps(built))).not.toContain(JSON.stringify(family));
   });
@@ -232,9 +232,10 @@ describe('ImageBuild with one BlueGreenFargateService', () => {
   });
 
   it('is granted every AWS API the buildspec calls, on the resource it calls it on', () => {
-    // GIVEN the AWS CLI calls of the buildspec (an unknown call fails here until it is mapped and granted)
+    // GIVEN the AWS CLI calls of the buildspec, direct or through as_role (with the build's own role
+    // for a local environment; an unknown call fails here until it is mapped and granted)
     const text = buildText(spec);
-    const calls = [...new Set([...text.matchAll(/\baws (ecr|ecs|s3) ((?:wait )?[a-z-]+)/g)].map(m => `${m[1]} ${m[2]}`))].sort();
+    const calls = [...new Set([...text.matchAll(/\b(?:aws|as_role "\$role" "\$region") (ecr|ecs|s3) ((?:wait )?[a-z-]+)/g)].map(m => `${m[1]} ${m[2]}`))].sort();
     const needs: { [call: string]: [string, 'repository' | 'asset' | '*'] } = {
       'ecr get-login-password': ['ecr:GetAuthorizationToken', '*'],
       'ecr describe-images': ['ecr:DescribeImages', 'repository'],
