@@ -53,10 +53,9 @@ export function deployActionWithRole(scope: Construct, options: DeployActionOpti
   const remote = isInOwnStack(scope, options);
   const role = new iam.Role(scope, `Deploy-${props.environmentName}ActionRole`, { ...actionRoleTrust(options, remote), description: props.description });
   props.statements.forEach(statement => role.addToPolicy(statement));
-  grantTaskRolesAndArtifacts(role, props.taskDefinition, options, remote);
+  grantPassTaskRoles(role, props.taskDefinition);
   acknowledgeWildcards(role, props.wildcardReason, ['Resource::\\*', ...BUCKET_AND_KEY_GRANTS, ...(remote ? ARTIFACT_GRANTS_ACROSS_STACKS : [])]);
-  const action = createAction(role.withoutPolicyUpdates());
-  return remote ? new ArtifactReadingAction(action, role) : action;
+  return new ArtifactReadingAction(createAction(role.withoutPolicyUpdates()), role);
 }
 
 /** Whether `scope` (where the engine creates the action's role) is in another stack than the pipeline. */
@@ -67,11 +66,16 @@ function isInOwnStack(scope: Construct, options: DeployActionOptions): boolean {
 /**
  * Who may assume a deploy action's role. In the pipeline's stack: the pipeline's role. In the
  * environment's own stack the role cannot name the pipeline's role (that stack would then depend on
- * the pipeline's, which depends on it): it trusts the pipeline's account, whose pipeline role alone
- * is allowed to assume it (aws-cdk-lib's pipeline grants it sts:AssumeRole on the action's role), as
- * aws-cdk-lib does for the cross-account action roles it generates
- * (aws-codepipeline/lib/pipeline.js, getRoleFromActionPropsOrGenerateIfCrossAccount). A generated
- * name lets the pipeline name it in another account.
+ * the pipeline's, which depends on it): it trusts the pipeline's account, so any principal of that
+ * account whose own policy allows sts:AssumeRole on the role may assume it (the pipeline's role is
+ * granted that by aws-cdk-lib's pipeline, Pipeline.getRoleForAction: actionRole.grantAssumeRole;
+ * an administrator of that account could grant it to others). aws-cdk-lib trusts its generated
+ * cross-account action roles the same way (aws-codepipeline/lib/pipeline.js,
+ * getRoleFromActionPropsOrGenerateIfCrossAccount: `new AccountPrincipal(pipelineStack.account)`),
+ * unless the feature flag @aws-cdk/pipelines:reduceCrossAccountActionRoleTrustScope is set, which
+ * adds the condition `ArnEquals: { 'aws:PrincipalArn': <the pipeline role's ARN> }`; this role does
+ * not add it (naming the pipeline's role is what this stack must avoid). A generated name lets the
+ * pipeline name it in another account.
  */
 function actionRoleTrust(options: DeployActionOptions, inOwnStack: boolean): Pick<iam.RoleProps, 'assumedBy' | 'roleName'> {
   return inOwnStack
@@ -80,27 +84,23 @@ function actionRoleTrust(options: DeployActionOptions, inOwnStack: boolean): Pic
 }
 
 /**
- * What every deploy action's role needs last: `iam:PassRole` on the environment's task role and
- * execution role only (the two roles every deployed revision names, passed to ECS tasks only) and,
- * in the pipeline's stack, read access to the artifacts (in an environment's own stack
- * {@link ArtifactReadingAction} grants that).
+ * What every deploy action's role needs besides the engine's statements: `iam:PassRole` on the
+ * environment's task role and execution role only (the two roles every deployed revision names,
+ * passed to ECS tasks only). Read access to the artifacts is granted at bind by
+ * {@link ArtifactReadingAction}, which knows the bucket the action reads.
  */
-function grantTaskRolesAndArtifacts(role: iam.Role, taskDefinition: ecs.TaskDefinition, options: DeployActionOptions,
-  inOwnStack: boolean): void {
+function grantPassTaskRoles(role: iam.Role, taskDefinition: ecs.TaskDefinition): void {
   role.addToPolicy(new iam.PolicyStatement({
     actions: ['iam:PassRole'],
     resources: [taskDefinition.taskRole.roleArn, ...(taskDefinition.executionRole ? [taskDefinition.executionRole.roleArn] : [])],
     conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
   }));
-  if (!inOwnStack) {
-    options.artifactBucket.grantRead(role);
-  }
 }
 
 /**
- * A deploy action whose role lives in the environment's own stack. The bucket it reads is known at
- * bind: the pipeline's artifact bucket, or (another region) the replication bucket aws-cdk-lib's
- * pipeline creates in the action's stack (aws-codepipeline/lib/pipeline.js,
+ * A deploy action with the role it reads the artifacts with, wherever that role lives. The bucket
+ * it reads is known at bind: the pipeline's artifact bucket, or (another region) the replication
+ * bucket aws-cdk-lib's pipeline creates in the action's stack (aws-codepipeline/lib/pipeline.js,
  * createSupportResourcesForRegion with the action's resource stack). Grants go where they make no
  * stack depend on the pipeline's, which depends on the environments' stacks: a bucket in the
  * role's stack grants as usual; the pipeline's bucket and key name the role in their resource
