@@ -144,16 +144,43 @@ describe('ECS-native service', () => {
 
   test.each([
     ['linear 2%', { trafficShifting: TrafficShifting.linear(2, Duration.minutes(1)) }, /trafficShifting \(linear 2% every 1 minute\): ECS's LINEAR strategy moves at least 3% per step/],
-    ['a 1441-minute canary', { trafficShifting: TrafficShifting.canary(10, Duration.minutes(1441)) }, /ECS waits at most 1440 minutes between steps/],
+    ['a 50-minute canary', { trafficShifting: TrafficShifting.canary(10, Duration.minutes(50)) },
+      /trafficShifting \(canary 10% then the rest after 50 minutes\) and terminationWaitTime \(4 minutes\) needs about 69 minutes .* waits at most 60/],
     ['a deployment longer than the action waits', { trafficShifting: TrafficShifting.linear(10, Duration.minutes(5)) }, /needs about 64 minutes .* waits at most 60/],
-    ['a bake time over 24 hours', { terminationWaitTime: Duration.minutes(1500) }, /terminationWaitTime \(1500 minutes\) is the ECS-native engine's bake time/],
+    ['a default bake time over 45 minutes', { terminationWaitTime: Duration.minutes(46) },
+      /terminationWaitTime \(46 minutes\) is the ECS-native engine's bake time, which can be at most 45 minutes .*: set BlueGreenDeployment.ecsNative\(bakeTime\) \(0-45 minutes\) or a shorter terminationWaitTime/],
   ])('GIVEN %s THEN synth fails naming the prop', (_name, props, message) => {
     expect(() => serviceStack(props as BlueGreenFargateServiceProps)).toThrow(message);
   });
 
+  test.each([
+    ['46 minutes', Duration.minutes(46), '46 minutes'],
+    ['2 hours', Duration.minutes(120), '2 hours'],
+  ])('GIVEN a bakeTime of %s THEN ecsNative() fails at once, naming it, the value and the range the ECS action allows', (_name, bakeTime, shown) => {
+    expect(() => BlueGreenDeployment.ecsNative({ bakeTime })).toThrow(
+      `BlueGreenDeployment.ecsNative(bakeTime) (${shown}) must be 0-45 minutes: shift time + bake time + 15 minutes must fit the ECS deploy action's 60 minutes`);
+  });
+
   test('GIVEN an invalid bakeTime THEN ecsNative() fails naming it', () => {
-    expect(() => BlueGreenDeployment.ecsNative({ bakeTime: Duration.minutes(1441) })).toThrow(/BlueGreenDeployment.ecsNative\(bakeTime\)/);
     expect(() => BlueGreenDeployment.ecsNative({ bakeTime: Duration.seconds(90) })).toThrow(/BlueGreenDeployment.ecsNative\(bakeTime\)/);
+  });
+
+  test('GIVEN a 45-minute bakeTime THEN an all-at-once deployment synthesizes with it and the action waits 60 minutes', () => {
+    const template = pipelineStack([{ name: 'dev', blueGreen: BlueGreenDeployment.ecsNative({ bakeTime: Duration.minutes(45) }) }]);
+    expect(only(template, 'AWS::ECS::Service').DeploymentConfiguration.BakeTimeInMinutes).toBe(45);
+    expect(deployAction(template, 'dev').Configuration.DeploymentTimeout).toBe(60);
+  });
+
+  test('GIVEN a 45-minute bakeTime with a canary THEN synth fails naming the engine\'s bakeTime, not terminationWaitTime', () => {
+    expect(() => serviceStack({
+      blueGreen: BlueGreenDeployment.ecsNative({ bakeTime: Duration.minutes(45) }),
+      trafficShifting: TrafficShifting.canary(10, Duration.minutes(5)),
+    })).toThrow(/and BlueGreenDeployment.ecsNative\(bakeTime\) \(45 minutes\) needs about 65 minutes/);
+  });
+
+  test('GIVEN a production environment THEN the ECS-native bake time defaults to 5 minutes, like the CodeDeploy termination wait', () => {
+    const { stack } = serviceStack({ production: true });
+    expect(only(Template.fromStack(stack), 'AWS::ECS::Service').DeploymentConfiguration.BakeTimeInMinutes).toBe(5);
   });
 
   test('GIVEN native mode in a stack with env THEN cdk-nag 2 reports nothing unsuppressed', () => {

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { ecsDeployAction } from './deploy-action';
 import { ImageRecord } from './image-record';
 import { EcsNativeBlueGreenOptions } from './options';
-import { deployActionTimeout, ecsStrategy, MAX_ECS_BAKE_TIME } from './strategy';
+import { checkDeploymentFitsAction, ecsStrategy, MAX_ECS_ACTION_TIMEOUT, MAX_ECS_NATIVE_BAKE_TIME } from './strategy';
 import { imageDefinitionsFile } from '../../pipeline/build-contract';
 import { acknowledge } from '../../private/nag';
 import { validateDuration } from '../../private/validation';
@@ -34,6 +34,11 @@ export const ECS_LIFECYCLE_STAGES: ReadonlyArray<[keyof EnvironmentHooks, ecs.De
   ['afterAllowTraffic', ecs.DeploymentLifecycleStage.POST_PRODUCTION_TRAFFIC_SHIFT],
 ];
 
+/** The engine's bake time prop, as messages name it. */
+const ENGINE_BAKE_TIME = 'BlueGreenDeployment.ecsNative(bakeTime)';
+/** Why bake times are limited. */
+const BAKE_TIME_LIMIT = 'shift time + bake time + 15 minutes must fit the ECS deploy action\'s 60 minutes';
+
 /** Priority of the production and test listener rules ECS rewrites (the only rules of their listeners). */
 const LISTENER_RULE_PRIORITY = 1;
 
@@ -47,10 +52,12 @@ export class EcsNativeEngine implements BlueGreenEngine {
   private readonly bakeTime?: Duration;
 
   constructor(options: EcsNativeBlueGreenOptions = {}) {
-    if (options.bakeTime) {
-      validateDuration('BlueGreenDeployment.ecsNative(bakeTime)', options.bakeTime, Duration.minutes(0), MAX_ECS_BAKE_TIME, 'minutes');
+    const bakeTime = options.bakeTime;
+    if (bakeTime && !bakeTime.isUnresolved() && bakeTime.toMilliseconds() > MAX_ECS_NATIVE_BAKE_TIME.toMilliseconds()) {
+      throw new Error(`${ENGINE_BAKE_TIME} (${bakeTime.toHumanString()}) must be 0-${MAX_ECS_NATIVE_BAKE_TIME.toMinutes()} minutes: ${BAKE_TIME_LIMIT}`);
     }
-    this.bakeTime = options.bakeTime;
+    validateDuration(ENGINE_BAKE_TIME, bakeTime, Duration.minutes(0), MAX_ECS_NATIVE_BAKE_TIME, 'minutes');
+    this.bakeTime = bakeTime;
   }
 
   public configureService(scope: Construct, options: BlueGreenServiceConfigOptions): BlueGreenServiceConfig {
@@ -114,27 +121,32 @@ export class EcsNativeEngine implements BlueGreenEngine {
     const imageRecord = delivered.length > 0
       ? new ImageRecord(scope, 'ImageRecord', { service: options.service, taskDefinition: options.taskDefinition, containers: delivered })
       : undefined;
-    const { bakeTime, timeout } = this.plan(options.environmentName, options.trafficShifting, options.terminationWaitTime);
+    const { bakeTime } = this.plan(options.environmentName, options.trafficShifting, options.terminationWaitTime);
     // ECS watches the deployment alarms during the bake time.
-    warnIfBelowRollbackWindow(scope, 'bakeTimeBelowAlarmWindow', this.bakeTime ? 'BlueGreenDeployment.ecsNative(bakeTime)' : 'terminationWaitTime',
-      bakeTime, options.rollbackAlarmWindow);
-    return new EcsNativeDeploymentTarget(options.environmentName, options.service, options.taskDefinition, timeout, imageRecord);
+    warnIfBelowRollbackWindow(scope, 'bakeTimeBelowAlarmWindow', this.bakeTimeProp, bakeTime, options.rollbackAlarmWindow);
+    return new EcsNativeDeploymentTarget(options.environmentName, options.service, options.taskDefinition, MAX_ECS_ACTION_TIMEOUT, imageRecord);
   }
 
   /**
-   * The environment's deployment as ECS runs it: strategy, bake time (the engine's, or the
-   * environment's `terminationWaitTime`) and the deploy action's timeout. Throws, naming the
-   * environment and the prop, on values ECS or the deploy action cannot take.
+   * The environment's deployment as ECS runs it: strategy and bake time (the engine's, or the
+   * environment's `terminationWaitTime`). Throws, naming the environment and the prop, on values
+   * ECS or the deploy action (which then waits its longest, {@link MAX_ECS_ACTION_TIMEOUT}) cannot take.
    */
   private plan(environmentName: string, trafficShifting: TrafficShifting, terminationWaitTime: Duration) {
     const strategy = ecsStrategy(environmentName, trafficShifting);
     const bakeTime = this.bakeTime ?? terminationWaitTime;
-    if (!this.bakeTime && !bakeTime.isUnresolved() && bakeTime.toMinutes() > MAX_ECS_BAKE_TIME.toMinutes()) {
+    if (!this.bakeTime && !bakeTime.isUnresolved() && bakeTime.toMinutes() > MAX_ECS_NATIVE_BAKE_TIME.toMinutes()) {
       throw new Error(`environment '${environmentName}': terminationWaitTime (${bakeTime.toMinutes()} minutes) is the ECS-native engine's bake time, `
-        + `which ECS limits to ${MAX_ECS_BAKE_TIME.toMinutes()} minutes: set BlueGreenDeployment.ecsNative({ bakeTime }) or a shorter terminationWaitTime`);
+        + `which can be at most ${MAX_ECS_NATIVE_BAKE_TIME.toMinutes()} minutes (${BAKE_TIME_LIMIT}): `
+        + `set ${ENGINE_BAKE_TIME} (0-${MAX_ECS_NATIVE_BAKE_TIME.toMinutes()} minutes) or a shorter terminationWaitTime`);
     }
-    const timeout = deployActionTimeout(environmentName, trafficShifting, strategy.shiftDuration, bakeTime);
-    return { strategy, bakeTime, timeout };
+    checkDeploymentFitsAction(environmentName, trafficShifting, strategy.shiftDuration, this.bakeTimeProp, bakeTime);
+    return { strategy, bakeTime };
+  }
+
+  /** Where the bake time comes from, for messages. */
+  private get bakeTimeProp(): string {
+    return this.bakeTime ? ENGINE_BAKE_TIME : 'terminationWaitTime';
   }
 }
 

@@ -2,8 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { TrafficShifting } from '../traffic-shifting';
 
-/** ECS accepts bake times and step bake times of 0-1440 minutes (ecs.TrafficShiftConfig, AWS::ECS::Service DeploymentConfiguration). */
-export const MAX_ECS_BAKE_TIME = Duration.minutes(1440);
 /** ECS's LINEAR strategy shifts at least 3 % per step (aws-cdk-lib's validateLinearConfiguration: 3.0-100.0). */
 export const MIN_LINEAR_STEP_PERCENT = 3;
 /**
@@ -17,6 +15,13 @@ export const MAX_ECS_ACTION_TIMEOUT = Duration.minutes(60);
  * its own settings, usually seconds) and draining the old tasks. A margin, not a measurement.
  */
 export const DEPLOYMENT_OVERHEAD = Duration.minutes(15);
+/**
+ * The longest bake time a deployment can have: ECS itself accepts up to 1440 minutes
+ * (AWS::ECS::Service DeploymentConfiguration.BakeTimeInMinutes), but the deploy action must see the
+ * deployment finish, so shift time + bake time + {@link DEPLOYMENT_OVERHEAD} must fit
+ * {@link MAX_ECS_ACTION_TIMEOUT}: 45 minutes with an all-at-once shift, less with canary or linear.
+ */
+export const MAX_ECS_NATIVE_BAKE_TIME = MAX_ECS_ACTION_TIMEOUT.minus(DEPLOYMENT_OVERHEAD);
 
 /** The ECS deployment strategy for a traffic shifting, with its step configuration. */
 export interface EcsStrategy {
@@ -37,11 +42,10 @@ export function ecsStrategy(environmentName: string, shifting: TrafficShifting):
   if (shifting.kind === 'ALL_AT_ONCE') {
     return { deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN, shiftDuration: Duration.minutes(0) };
   }
+  // No check of the interval against ECS's 1440 minutes per step: checkDeploymentFitsAction's
+  // 60 minutes for the whole deployment are stricter.
   const interval = shifting.interval!;
   const percent = shifting.percent!;
-  if (!interval.isUnresolved() && interval.toMinutes() > MAX_ECS_BAKE_TIME.toMinutes()) {
-    throw new Error(`${at}: ECS waits at most ${MAX_ECS_BAKE_TIME.toMinutes()} minutes between steps; use a shorter interval or BlueGreenDeployment.codeDeploy()`);
-  }
   const step: ecs.TrafficShiftConfig = { stepPercent: percent, stepBakeTime: interval };
   if (shifting.kind === 'CANARY') {
     return { deploymentStrategy: ecs.DeploymentStrategy.CANARY, canaryConfiguration: step, shiftDuration: interval };
@@ -67,16 +71,18 @@ export function describeShifting(shifting: TrafficShifting): string {
 }
 
 /**
- * The ECS deploy action's timeout for a deployment that shifts in `shiftDuration` and bakes for
- * `bakeTime`: their sum plus {@link DEPLOYMENT_OVERHEAD}, which must fit the action's 60 minutes.
+ * Throws unless a deployment that shifts in `shiftDuration` and bakes for `bakeTime` fits the ECS
+ * deploy action's wait: their sum plus {@link DEPLOYMENT_OVERHEAD} must be at most
+ * {@link MAX_ECS_ACTION_TIMEOUT}, the timeout the action is then given. `bakeTimeProp` names where
+ * the bake time came from.
  */
-export function deployActionTimeout(environmentName: string, shifting: TrafficShifting, shiftDuration: Duration, bakeTime: Duration): Duration {
+export function checkDeploymentFitsAction(environmentName: string, shifting: TrafficShifting, shiftDuration: Duration,
+  bakeTimeProp: string, bakeTime: Duration): void {
   const needed = shiftDuration.toMinutes() + bakeTime.toMinutes() + DEPLOYMENT_OVERHEAD.toMinutes();
   if (needed > MAX_ECS_ACTION_TIMEOUT.toMinutes()) {
-    throw new Error(`environment '${environmentName}': an ECS-native deployment with trafficShifting (${describeShifting(shifting)}) and bakeTime `
+    throw new Error(`environment '${environmentName}': an ECS-native deployment with trafficShifting (${describeShifting(shifting)}) and ${bakeTimeProp} `
       + `(${bakeTime.toHumanString()}) needs about ${needed} minutes (${DEPLOYMENT_OVERHEAD.toMinutes()} of them for tasks, health checks and hooks), `
-      + `but CodePipeline's ECS deploy action waits at most ${MAX_ECS_ACTION_TIMEOUT.toMinutes()}: shorten bakeTime or the traffic shift, `
+      + `but CodePipeline's ECS deploy action waits at most ${MAX_ECS_ACTION_TIMEOUT.toMinutes()}: shorten the bake time or the traffic shift, `
       + 'or use BlueGreenDeployment.codeDeploy() (its action waits for the whole deployment)');
   }
-  return MAX_ECS_ACTION_TIMEOUT;
 }
