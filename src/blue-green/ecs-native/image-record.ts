@@ -62,6 +62,12 @@ export class ImageRecord extends Construct {
     const containers = props.taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
     for (const container of props.containers) {
       const index = containers.indexOf(container);
+      if (index < 0) {
+        // The override addresses the container by its place among the task definition's children
+        // (the order ContainerDefinitions renders them in); elsewhere it would write `ContainerDefinitions.-1.Image`.
+        throw new Error(`ImageRecord: container '${container.containerName}' (${container.node.path}) is not a child of the task definition `
+          + `${props.taskDefinition.node.path}; only containers added with taskDefinition.addContainer() can read their images from the record`);
+      }
       cfnTaskDefinition.addPropertyOverride(`ContainerDefinitions.${index}.Image`, this.resource.getAttString(`Image.${container.containerName}`));
     }
 
