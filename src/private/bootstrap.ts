@@ -6,6 +6,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 export const BOOTSTRAP_LABEL = 'cdk-ecs-cicd-pipeline.bootstrap';
 /** Docker label holding the real command (JSON) of a bootstrapped container. */
 export const BOOTSTRAP_COMMAND_LABEL = 'cdk-ecs-cicd-pipeline.command';
+/** The public image bootstrap containers run until the pipeline's first deployment. */
+const BOOTSTRAP_IMAGE = 'public.ecr.aws/docker/library/busybox:stable';
 
 /**
  * The bootstrap container settings used when no image is given: public busybox answering 200 on
@@ -24,12 +26,9 @@ export function bootstrapContainer(port: number, path: string, command?: string[
   const file = path === '/' || path.endsWith('/') ? `/www${path}index.html` : `/www${path}`;
   const script = `mkdir -p "$(dirname '${file}')" && echo ok > '${file}' && exec httpd -f -v -p ${port} -h /www`;
   return {
-    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+    image: ecs.ContainerImage.fromRegistry(BOOTSTRAP_IMAGE),
     command: ['sh', '-c', script],
-    dockerLabels: {
-      [BOOTSTRAP_LABEL]: 'true',
-      ...(command ? { [BOOTSTRAP_COMMAND_LABEL]: JSON.stringify(command) } : {}),
-    },
+    dockerLabels: bootstrapLabels(command),
   };
 }
 
@@ -39,12 +38,17 @@ export function bootstrapContainer(port: number, path: string, command?: string[
  */
 export function idleBootstrapContainer(command?: string[]): BootstrapContainer {
   return {
-    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable'),
+    image: ecs.ContainerImage.fromRegistry(BOOTSTRAP_IMAGE),
     command: ['sh', '-c', 'while true; do sleep 3600; done'],
-    dockerLabels: {
-      [BOOTSTRAP_LABEL]: 'true',
-      ...(command ? { [BOOTSTRAP_COMMAND_LABEL]: JSON.stringify(command) } : {}),
-    },
+    dockerLabels: bootstrapLabels(command),
+  };
+}
+
+/** The labels of a bootstrapped container: the marker and, when it has one, its real command. */
+function bootstrapLabels(command?: string[]): { [key: string]: string } {
+  return {
+    [BOOTSTRAP_LABEL]: 'true',
+    ...(command ? { [BOOTSTRAP_COMMAND_LABEL]: JSON.stringify(command) } : {}),
   };
 }
 
