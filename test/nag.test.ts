@@ -5,10 +5,10 @@ import { IConstruct } from 'constructs';
 import { ShopPipelineStack } from '../examples/app';
 import { EcsCiCdPipeline, PipelineSource } from '../src';
 import { nagFindings } from './support/nag';
+import { acknowledge, acknowledgeWildcards, useValidationsApi, validationsApi } from '../src/private/nag';
 import {
-  acknowledge, acknowledgeWildcards, envLiteral, envPattern, flattenCfnReference, managedPolicyFindings,
-  matchingFindingIds, useValidationsApi, validationsApi, wildcardFindings,
-} from '../src/private/nag';
+  envLiteral, envPattern, flattenCfnReference, managedPolicyFindings, matchingFindingIds, wildcardFindings,
+} from '../src/private/nag-findings';
 import { BlueGreenFargateService } from '../src/service/blue-green-fargate-service';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { BUILD_OUTPUT_FILES, BuildOutputKind, IMAGE_DETAIL_FILE } from './build-contract';
 import { ImageBuildProps } from './image-build-props';
-import { escapeRegex, flattenCfnReference } from '../private/nag';
+import { escapeRegex, flattenCfnReference } from '../private/nag-findings';
 import { isDeliveredAdditionalContainer } from '../service/additional-containers';
 import { BuiltContainerOptions } from '../service/container-options';
 

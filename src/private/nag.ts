@@ -3,11 +3,6 @@ import { CfnResource } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { envLiteral, envPattern, escapeRegex, IAM4, IAM5, matchingFindingIds } from './nag-findings';
 
-export {
-  envLiteral, envPattern, escapeRegex, flattenCfnReference, managedPolicyFindings, matchingFindingIds, policyWildcardFindings,
-  stackLiterals, wildcardFindings,
-} from './nag-findings';
-
 /**
  * cdk-nag acknowledgements, written so that both cdk-nag lines honour them:
  *
